@@ -1,0 +1,104 @@
+/**
+ * Distributions that write straight into a Float32Array in one pass.
+ * Normal: the Ziggurat method of Marsaglia & Tsang, "The Ziggurat Method for
+ * Generating Random Variables", J. Stat. Software 5(8), 2000, with 128 layers.
+ * Truncated normal: rejection of normals outside [-2, 2] (acceptance 95.4%).
+ */
+import type { Xoshiro128 } from './prng.js';
+
+/**
+ * Standard deviation of a standard normal truncated to [-2, 2]:
+ * sqrt(1 - 4 phi(2) / (2 Phi(2) - 1)). Dividing by it restores the requested std
+ * (the correction Keras applies in VarianceScaling; tfjs 4.x does not).
+ */
+export const TRUNCATED_NORMAL_STD = 0.87962566103423978;
+/** Truncation bound of the truncated normal, in standard deviations. */
+export const TRUNCATION_BOUND = 2;
+
+const LAYERS = 128;
+/** Right edge of the base layer, and the volume of each layer (Marsaglia & Tsang 2000, RNOR). */
+const R = 3.442619855899;
+const LAYER_VOLUME = 9.91256303526217e-3;
+const INT32_SCALE = 2147483648;
+
+const KN = new Float64Array(LAYERS); // |hz| below KN[i]: accept at once
+const WN = new Float64Array(LAYERS); // int32 -> x in layer i
+const FN = new Float64Array(LAYERS); // density at each layer edge
+(function buildTables(): void {
+  let dn = R;
+  let tn = R;
+  const q = LAYER_VOLUME / Math.exp(-0.5 * dn * dn);
+  KN[0] = (dn / q) * INT32_SCALE;
+  KN[1] = 0;
+  WN[0] = q / INT32_SCALE;
+  WN[LAYERS - 1] = dn / INT32_SCALE;
+  FN[0] = 1;
+  FN[LAYERS - 1] = Math.exp(-0.5 * dn * dn);
+  for (let i = LAYERS - 2; i >= 1; i--) {
+    dn = Math.sqrt(-2 * Math.log(LAYER_VOLUME / dn + Math.exp(-0.5 * dn * dn)));
+    KN[i + 1] = (dn / tn) * INT32_SCALE;
+    tn = dn;
+    FN[i] = Math.exp(-0.5 * dn * dn);
+    WN[i] = dn / INT32_SCALE;
+  }
+})();
+
+/** The rare Ziggurat path: the base layer's tail, or a wedge test against the density. */
+function normalSlowPath(rng: Xoshiro128, hz: number, iz: number): number {
+  for (;;) {
+    if (iz === 0) {
+      // Tail beyond R (Marsaglia 1964): x = -ln(u1)/R, accept if -2 ln(u2) > x^2.
+      let x: number;
+      let y: number;
+      do {
+        x = -Math.log(rng.nextOpenUnit()) / R;
+        y = -Math.log(rng.nextOpenUnit());
+      } while (y + y < x * x);
+      return hz > 0 ? R + x : -R - x;
+    }
+    const x = hz * WN[iz];
+    if (FN[iz] + rng.nextFloat24() * (FN[iz - 1] - FN[iz]) < Math.exp(-0.5 * x * x)) return x;
+    hz = rng.nextInt32();
+    iz = hz & (LAYERS - 1);
+    if (Math.abs(hz) < KN[iz]) return hz * WN[iz];
+  }
+}
+
+/** One standard normal draw. */
+export function standardNormal(rng: Xoshiro128): number {
+  const hz = rng.nextInt32();
+  const iz = hz & (LAYERS - 1);
+  return Math.abs(hz) < KN[iz] ? hz * WN[iz] : normalSlowPath(rng, hz, iz);
+}
+
+/** Fills `out` with N(mean, std^2). */
+export function fillNormal(out: Float32Array, rng: Xoshiro128, mean: number, std: number): Float32Array {
+  const n = out.length;
+  for (let i = 0; i < n; i++) out[i] = mean + std * standardNormal(rng);
+  return out;
+}
+
+/**
+ * Fills `out` with a normal truncated to mean +- 2 sigma' whose standard deviation is
+ * exactly `std`: sigma' = std / TRUNCATED_NORMAL_STD, so values lie in
+ * [mean - 2 sigma', mean + 2 sigma'] = mean +- 2.2737 std.
+ */
+export function fillTruncatedNormal(out: Float32Array, rng: Xoshiro128, mean: number, std: number): Float32Array {
+  const sigma = std / TRUNCATED_NORMAL_STD;
+  const n = out.length;
+  for (let i = 0; i < n; i++) {
+    let z: number;
+    do z = standardNormal(rng);
+    while (z < -TRUNCATION_BOUND || z > TRUNCATION_BOUND);
+    out[i] = mean + sigma * z;
+  }
+  return out;
+}
+
+/** Fills `out` with U[low, high) on a grid of 2^24 points. */
+export function fillUniform(out: Float32Array, rng: Xoshiro128, low: number, high: number): Float32Array {
+  const width = high - low;
+  const n = out.length;
+  for (let i = 0; i < n; i++) out[i] = low + width * rng.nextFloat24();
+  return out;
+}
