@@ -1,0 +1,145 @@
+#!/usr/bin/env node
+/**
+ * npm run bench: stock tfjs against tfjs-initializers in the same process, alternating runs
+ * after a warm-up, median milliseconds and the ratio stock/ours, on the cpu and wasm backends.
+ *   --json            print the results as JSON instead of a table
+ *   --runs N          timed runs per case and side (default 5)
+ *   --backends a,b    default cpu,wasm
+ *   --all             also time stock orthogonal above 256 on cpu (about a minute a run)
+ *   --no-rss          skip the peak-RSS measurement (fresh processes)
+ */
+const path = require('path');
+const { execFileSync } = require('child_process');
+const tf = require('@tensorflow/tfjs');
+require('@tensorflow/tfjs-backend-wasm');
+const ours = require('..');
+
+// Stock orthogonal warns on every call above 2000 elements; keep the table readable.
+const warn = console.warn;
+console.warn = (...m) => { if (!String(m[0]).startsWith('Orthogonal initializer is being called')) warn(...m); };
+const { Xoshiro128 } = require('../dist/cjs/sampling/prng.js');
+const { fillNormal } = require('../dist/cjs/sampling/distributions.js');
+
+function parseArgs(argv) {
+  const args = { json: false, runs: 5, backends: ['cpu', 'wasm'], all: false, rss: true };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--json') args.json = true;
+    else if (a === '--all') args.all = true;
+    else if (a === '--no-rss') args.rss = false;
+    else if (a === '--runs') args.runs = Number(argv[++i]);
+    else if (a === '--backends') args.backends = String(argv[++i]).split(',');
+    else {
+      console.error(`bench: unknown argument ${a}`);
+      process.exit(2);
+    }
+  }
+  if (!Number.isInteger(args.runs) || args.runs < 1) {
+    console.error(`bench: --runs must be a positive integer; got ${args.runs}`);
+    process.exit(2);
+  }
+  return args;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+function timeOnce(fn) {
+  const t0 = process.hrtime.bigint();
+  const out = fn();
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (out && typeof out.dispose === 'function') out.dispose();
+  return ms;
+}
+
+/** Alternates stock and ours: one warm-up each, then `runs` timed runs each. */
+function compare(stock, mine, runs) {
+  const times = { stock: [], ours: [] };
+  if (stock) timeOnce(stock);
+  timeOnce(mine);
+  for (let r = 0; r < runs; r++) {
+    if (stock) times.stock.push(timeOnce(stock));
+    times.ours.push(timeOnce(mine));
+  }
+  const s = stock ? median(times.stock) : null;
+  const o = median(times.ours);
+  return { stockMs: s, oursMs: o, ratio: s === null ? null : s / o };
+}
+
+function cases(backend, args) {
+  const list = [];
+  for (const n of [1024, 4096]) {
+    list.push({ name: `glorotUniform ${n}x${n}`, shape: [n, n], stock: () => tf.initializers.glorotUniform({ seed: 1 }), mine: () => ours.glorotUniform({ seed: 1 }) });
+    list.push({ name: `heNormal ${n}x${n}`, shape: [n, n], stock: () => tf.initializers.heNormal({ seed: 1 }), mine: () => ours.heNormal({ seed: 1 }) });
+  }
+  list.push({ name: 'heNormal conv [3,3,256,256]', shape: [3, 3, 256, 256], stock: () => tf.initializers.heNormal({ seed: 1 }), mine: () => ours.heNormal({ seed: 1 }) });
+  for (const n of [128, 256, 512]) {
+    const skipStock = backend === 'cpu' && n > 256 && !args.all;
+    list.push({
+      name: `orthogonal ${n}x${n}`, shape: [n, n], runs: n >= 256 ? Math.min(args.runs, 3) : args.runs,
+      stock: skipStock ? null : () => tf.initializers.orthogonal({ seed: 1 }), mine: () => ours.orthogonal({ seed: 1 }),
+    });
+  }
+  return list;
+}
+
+/** Peak RSS of one 4096x4096 heNormal in a fresh process. */
+function peakRss(which) {
+  const script = `
+    const tf = require('@tensorflow/tfjs');
+    const ours = require(${JSON.stringify(path.resolve(__dirname, '..'))});
+    tf.setBackend('cpu');
+    const before = process.memoryUsage().rss;
+    const init = ${which === 'stock' ? "tf.initializers.heNormal({ seed: 1 })" : "ours.heNormal({ seed: 1 })"};
+    const t = init.apply([4096, 4096]);
+    t.dataSync();
+    console.log(JSON.stringify({ baseline: before, peak: process.resourceUsage().maxRSS * 1024 }));`;
+  const out = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  return JSON.parse(out.trim().split('\n').pop());
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const results = { machine: { node: process.version, cpus: require('os').cpus().length, cpu: require('os').cpus()[0].model }, cases: [], rawNormals: null, rss: null };
+  const log = (...m) => { if (!args.json) console.log(...m); };
+  for (const backend of args.backends) {
+    await tf.setBackend(backend);
+    await tf.ready();
+    log(`\nbackend: ${tf.getBackend()}`);
+    log('| case | stock ms | ours ms | stock/ours |');
+    log('|---|---:|---:|---:|');
+    for (const c of cases(backend, args)) {
+      const stock = c.stock ? c.stock() : null;
+      const mine = c.mine();
+      const r = compare(stock && (() => stock.apply(c.shape)), () => mine.apply(c.shape), c.runs ?? args.runs);
+      results.cases.push({ backend, name: c.name, ...r });
+      log(`| ${c.name} | ${r.stockMs === null ? 'skipped' : r.stockMs.toFixed(1)} | ${r.oursMs.toFixed(1)} | ${r.ratio === null ? '-' : r.ratio.toFixed(1) + 'x'} |`);
+    }
+  }
+  // Raw generation: 2^24 standard normals, ours into a Float32Array vs stock tf.randomNormal on cpu.
+  await tf.setBackend('cpu');
+  const n = 16777216;
+  const buf = new Float32Array(n);
+  const raw = compare(() => tf.randomNormal([n], 0, 1, 'float32', 1), () => fillNormal(buf, new Xoshiro128(1), 0, 1), args.runs);
+  results.rawNormals = { count: n, stockPerSec: n / (raw.stockMs / 1000), oursPerSec: n / (raw.oursMs / 1000), ratio: raw.ratio };
+  // The floor any initializer pays for a fresh output: allocating and first touching it.
+  const floor = compare(null, () => new Float32Array(n).fill(1), args.runs);
+  results.allocationFloorMs = { elements: n, ms: floor.oursMs };
+  log(`allocating and touching a fresh 2^24-float32 output (the floor for a 4096x4096 kernel): ${floor.oursMs.toFixed(1)} ms`);
+  log(`\nraw normals (2^24): stock ${(results.rawNormals.stockPerSec / 1e6).toFixed(1)} M/s, ours ${(results.rawNormals.oursPerSec / 1e6).toFixed(1)} M/s (${raw.ratio.toFixed(1)}x)`);
+  if (args.rss) {
+    const s = peakRss('stock');
+    const o = peakRss('ours');
+    results.rss = { stockPeakMiB: s.peak / 2 ** 20, oursPeakMiB: o.peak / 2 ** 20 };
+    log(`peak RSS, one 4096x4096 heNormal in a fresh process: stock ${results.rss.stockPeakMiB.toFixed(0)} MiB, ours ${results.rss.oursPeakMiB.toFixed(0)} MiB`);
+  }
+  log(`\nmachine: ${results.machine.cpu}, ${results.machine.cpus} cores, node ${results.machine.node}`);
+  if (args.json) console.log(JSON.stringify(results, null, 2));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
