@@ -1,0 +1,190 @@
+/**
+ * A `file://` IO handler for Node that needs no tfjs-node. It writes what tfjs-node's
+ * writer writes (`model.json` with modelTopology, weightsManifest [{paths: ['weights.bin'],
+ * weights}], format, generatedBy, convertedBy, then trainingConfig, signature and
+ * userDefinedMetadata when present; `weights.bin` the concatenated weight data), but
+ * atomically: each file goes to a temporary name in the same folder and is renamed into
+ * place, weights first, so a crash never leaves a half-written file under the real name.
+ * Loading checks every weights file against the manifest's byte count.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import type { IORouter } from '@tensorflow/tfjs-core/dist/io/router_registry';
+
+export const FILE_SCHEME = 'file://';
+const MODEL_JSON = 'model.json';
+const WEIGHTS_BIN = 'weights.bin';
+
+const BYTES_PER_ELEMENT: Readonly<Record<string, number>> = { float32: 4, int32: 4, bool: 1, complex64: 8, uint8: 1, uint16: 2, float16: 2 };
+
+/** Bytes a manifest entry occupies, or null where it cannot be known (strings). */
+export function entryBytes(spec: tf.io.WeightsManifestEntry): number | null {
+  const dtype = spec.quantization?.dtype ?? spec.dtype;
+  const width = BYTES_PER_ELEMENT[dtype];
+  if (width === undefined) return null;
+  return spec.shape.reduce((a, b) => a * b, 1) * width;
+}
+
+/** Writes `data` to `target` through a temporary file in the same folder and a rename. */
+export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
+  const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`);
+  const handle = await fs.open(temp, 'w');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    await fs.rm(temp, { force: true });
+    throw error;
+  }
+  await handle.close();
+  try {
+    await fs.rename(temp, target);
+  } catch (error) {
+    await fs.rm(temp, { force: true });
+    throw error;
+  }
+}
+
+/** The model.json text tfjs-node's writer would produce for these artifacts. */
+export function modelJsonText(artifacts: tf.io.ModelArtifacts): string {
+  const json: tf.io.ModelJSON = {
+    modelTopology: artifacts.modelTopology as object,
+    weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs ?? [] }],
+    format: artifacts.format,
+    generatedBy: artifacts.generatedBy,
+    convertedBy: artifacts.convertedBy,
+  };
+  if (artifacts.trainingConfig != null) json.trainingConfig = artifacts.trainingConfig;
+  if (artifacts.signature != null) json.signature = artifacts.signature;
+  if (artifacts.userDefinedMetadata != null) json.userDefinedMetadata = artifacts.userDefinedMetadata;
+  return JSON.stringify(json);
+}
+
+/** Saves to and loads from a folder (save) or a model.json path (load). */
+export class NodeFileSystem implements tf.io.IOHandler {
+  readonly path: string;
+
+  constructor(filePath: string) {
+    if (typeof filePath !== 'string' || filePath.length === 0) {
+      throw new TypeError(`fileSystem: path must be a non-empty string; got ${JSON.stringify(filePath)}`);
+    }
+    this.path = path.resolve(filePath);
+  }
+
+  async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
+    if (artifacts.modelTopology instanceof ArrayBuffer) {
+      throw new Error('fileSystem: saving a binary (GraphDef) topology is not supported; save a LayersModel.');
+    }
+    await fs.mkdir(this.path, { recursive: true });
+    const stat = await fs.stat(this.path);
+    if (!stat.isDirectory()) throw new Error(`fileSystem: ${this.path} exists and is not a folder; give a folder to save into.`);
+    const weights = artifacts.weightData == null ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
+    await writeFileAtomic(path.join(this.path, WEIGHTS_BIN), new Uint8Array(weights));
+    await writeFileAtomic(path.join(this.path, MODEL_JSON), modelJsonText(artifacts));
+    return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+  }
+
+  async load(): Promise<tf.io.ModelArtifacts> {
+    const text = await readOrExplain(this.path, 'model.json').then((b) => b.toString('utf8'));
+    let json: tf.io.ModelJSON;
+    try {
+      json = JSON.parse(text) as tf.io.ModelJSON;
+    } catch (error) {
+      throw new Error(`fileSystem: ${this.path} is not valid JSON (${(error as Error).message})`);
+    }
+    if (json === null || typeof json !== 'object' || json.modelTopology == null) {
+      throw new Error(`fileSystem: ${this.path} has no modelTopology; is it a tfjs model.json?`);
+    }
+    const artifacts: tf.io.ModelArtifacts = {
+      modelTopology: json.modelTopology, format: json.format, generatedBy: json.generatedBy, convertedBy: json.convertedBy,
+    };
+    if (json.weightsManifest != null) {
+      const [specs, data] = await this.loadWeights(json.weightsManifest);
+      artifacts.weightSpecs = specs;
+      artifacts.weightData = data;
+    }
+    if (json.trainingConfig != null) artifacts.trainingConfig = json.trainingConfig;
+    if (json.signature != null) artifacts.signature = json.signature;
+    if (json.userDefinedMetadata != null) artifacts.userDefinedMetadata = json.userDefinedMetadata;
+    return artifacts;
+  }
+
+  private async loadWeights(manifest: tf.io.WeightsManifestConfig): Promise<[tf.io.WeightsManifestEntry[], ArrayBuffer]> {
+    if (!Array.isArray(manifest)) throw new Error(`fileSystem: ${this.path}: weightsManifest must be an array`);
+    const folder = path.dirname(this.path);
+    const buffers: Uint8Array[] = [];
+    const specs: tf.io.WeightsManifestEntry[] = [];
+    for (const group of manifest) {
+      if (!group || !Array.isArray(group.paths) || !Array.isArray(group.weights)) {
+        throw new Error(`fileSystem: ${this.path}: each weightsManifest group needs paths and weights arrays`);
+      }
+      let groupBytes = 0;
+      for (const p of group.paths) {
+        if (typeof p !== 'string' || path.isAbsolute(p) || path.normalize(p).split(path.sep).includes('..')) {
+          throw new Error(`fileSystem: ${this.path}: weights path ${JSON.stringify(p)} must be a relative path inside the model's folder`);
+        }
+        const buffer = await readOrExplain(path.join(folder, p), 'weights file');
+        groupBytes += buffer.byteLength;
+        buffers.push(buffer);
+      }
+      const sizes = group.weights.map(entryBytes);
+      if (sizes.every((s): s is number => s !== null)) {
+        const expected = sizes.reduce((a, b) => a + b, 0);
+        if (expected !== groupBytes) {
+          throw new Error(`fileSystem: weights ${group.paths.join(', ')} hold ${groupBytes} bytes but the manifest in ${this.path} describes ${expected}; the files are truncated, corrupt or from another model`);
+        }
+      }
+      specs.push(...group.weights);
+    }
+    const total = buffers.reduce((a, b) => a + b.byteLength, 0);
+    const joined = new Uint8Array(total);
+    let offset = 0;
+    for (const b of buffers) {
+      joined.set(b, offset);
+      offset += b.byteLength;
+    }
+    return [specs, joined.buffer];
+  }
+}
+
+async function readOrExplain(file: string, what: string): Promise<Buffer> {
+  try {
+    return await fs.readFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new Error(`fileSystem: ${what} ${file} does not exist`);
+    if (code === 'EISDIR') throw new Error(`fileSystem: ${file} is a folder; load from the path of its model.json`);
+    throw error;
+  }
+}
+
+/** A `file://` handler for `path` (a folder to save into, or a model.json to load). */
+export function fileSystem(filePath: string): NodeFileSystem {
+  return new NodeFileSystem(filePath);
+}
+
+/** Router for tf.io: claims `file://` URLs. */
+export function fileSystemRouter(url: string | string[]): NodeFileSystem | null {
+  if (typeof url !== 'string' || !url.startsWith(FILE_SCHEME)) return null;
+  return new NodeFileSystem(url.slice(FILE_SCHEME.length));
+}
+
+/**
+ * Registers the `file://` router with tf.io unless a handler for `file://` exists
+ * already (tfjs-node registers its own; two make model.save fail). Returns whether it registered.
+ */
+export function registerFileSystem(): boolean {
+  const probe = `${FILE_SCHEME}${path.resolve('.tfjs-initializers-probe')}`;
+  let registered = false;
+  if (tf.io.getSaveHandlers(probe).length === 0) {
+    tf.io.registerSaveRouter(fileSystemRouter as IORouter);
+    registered = true;
+  }
+  if (tf.io.getLoadHandlers(probe).length === 0) {
+    tf.io.registerLoadRouter(fileSystemRouter as IORouter);
+    registered = true;
+  }
+  return registered;
+}
