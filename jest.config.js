@@ -1,8 +1,12 @@
-/** Jest: TypeScript through ts-jest; tests live in test/. */
+/** Jest: TypeScript through ts-jest; tests live in test/. The package name maps to the sources. */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }] },
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  testTimeout: 120000,
+  moduleNameMapper: {
+    '^tfjs-initializers$': '<rootDir>/src/index.ts',
+    '^tfjs-initializers/node$': '<rootDir>/src/node.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  testTimeout: 180000,
 };

@@ -19,6 +19,7 @@ export type { GainMode, PytorchNonlinearity, VarianceGainOptions } from './math/
 export { ACTIVATIONS, DEFAULT_ALPHA, canonicalActivation } from './math/activations.js';
 export type { ActivationName } from './math/activations.js';
 export { TRUNCATED_NORMAL_STD } from './sampling/distributions.js';
+export { Xoshiro128 } from './sampling/prng.js';
 export { CLASS_PREFIX, ConfiguredInitializer } from './initializers/base.js';
 export {
   VarianceScaling, VarianceScalingPreset, varianceScalingStd, FAN_MODES, DISTRIBUTIONS,

@@ -1,0 +1,138 @@
+#!/usr/bin/env node
+/**
+ * tfjs-init: compare weight initializers on real data.
+ *   tfjs-init compare [--task image|text|deep|all] [--arms a,b] [--epochs N] [--seed N]
+ *                     [--backend auto|tensorflow|wasm|cpu] [--out DIR] [--limit N] [--quiet]
+ * Exit codes: 0 done, 1 failure while running, 2 bad arguments or unwritable output.
+ */
+import { ARMS, findArms } from './arms';
+import { BACKENDS, selectBackend } from './backend';
+import { checkWritable, compare } from './compare';
+import { summaryTable } from './report';
+import { TASK_CHOICES, tasksFor } from './tasks';
+
+export const USAGE = `usage: tfjs-init compare [options]
+  --task    ${TASK_CHOICES.join('|')}  (default all; image runs the ReLU and the LeakyReLU MLP)
+  --arms    comma-separated, from: ${ARMS.map((a) => a.name).join(', ')} (default all)
+  --epochs  positive integer (default: each task's own)
+  --seed    integer (default 1)
+  --backend ${BACKENDS.join('|')} (default auto: tfjs-node if it loads, else wasm, else cpu)
+  --out     output folder (default reports)
+  --limit   use at most N examples per class/group (quick runs)
+  --quiet   no progress bar`;
+
+export class UsageError extends Error {}
+
+export interface ParsedArgs {
+  command: 'compare' | 'help';
+  task: string;
+  arms: string[];
+  epochs?: number;
+  seed: number;
+  backend: string;
+  out: string;
+  limit?: number;
+  quiet: boolean;
+}
+
+function positiveInt(flag: string, value: string | undefined): number {
+  const n = Number(value);
+  if (value === undefined || !/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
+    throw new UsageError(`${flag} must be a positive integer; got ${value === undefined ? 'nothing' : JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') return { command: 'help', task: 'all', arms: [], seed: 1, backend: 'auto', out: 'reports', quiet: false };
+  if (command !== 'compare') throw new UsageError(`unknown command ${JSON.stringify(command)}; the command is compare`);
+  const args: ParsedArgs = { command: 'compare', task: 'all', arms: ARMS.map((a) => a.name), seed: 1, backend: 'auto', out: 'reports', quiet: false };
+  for (let i = 0; i < rest.length; i++) {
+    const flag = rest[i];
+    const value = (): string => {
+      const v = rest[++i];
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '--task': args.task = value(); tasksFor(args.task); break;
+      case '--arms': args.arms = value().split(',').filter(Boolean); findArms(args.arms); break;
+      case '--epochs': args.epochs = positiveInt(flag, value()); break;
+      case '--limit': args.limit = positiveInt(flag, value()); break;
+      case '--seed': {
+        const v = value();
+        if (!/^-?\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new UsageError(`--seed must be an integer; got ${JSON.stringify(v)}`);
+        args.seed = Number(v);
+        break;
+      }
+      case '--backend':
+        args.backend = value();
+        if (!BACKENDS.includes(args.backend)) throw new UsageError(`unknown backend ${JSON.stringify(args.backend)}; choose one of ${BACKENDS.join(', ')}`);
+        break;
+      case '--out': args.out = value(); break;
+      case '--quiet': args.quiet = true; break;
+      default: throw new UsageError(`unknown option ${JSON.stringify(flag)}`);
+    }
+  }
+  return args;
+}
+
+export interface Io {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+const consoleIo: Io = { out: (l) => console.log(l), err: (l) => console.error(l) };
+
+/** Runs the CLI and returns its exit code. */
+export async function run(argv: readonly string[], io: Io = consoleIo): Promise<number> {
+  let args: ParsedArgs;
+  try {
+    args = parseArgs(argv);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof RangeError) {
+      io.err(`tfjs-init: ${error.message}\n${USAGE}`);
+      return 2;
+    }
+    throw error;
+  }
+  if (args.command === 'help') {
+    io.out(USAGE);
+    return 0;
+  }
+  try {
+    checkWritable(args.out);
+  } catch (error) {
+    io.err(`tfjs-init: --out ${JSON.stringify(args.out)} is not a writable folder (${(error as Error).message})\n${USAGE}`);
+    return 2;
+  }
+  let backend: string;
+  try {
+    backend = await selectBackend(args.backend);
+  } catch (error) {
+    io.err(`tfjs-init: ${(error as Error).message}`);
+    return 2;
+  }
+  // The file:// handler is registered after the backend, so that tfjs-node's own handler wins when it loads.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { writeFileAtomic } = require('tfjs-initializers/node') as typeof import('tfjs-initializers/node');
+  io.out(`backend: ${backend}`);
+  const results = await compare({
+    tasks: tasksFor(args.task), arms: findArms(args.arms), epochs: args.epochs, seed: args.seed, out: args.out,
+    limit: args.limit, backend, command: `tfjs-init ${argv.join(' ')}`, quiet: args.quiet,
+  }, writeFileAtomic);
+  for (const t of results.tasks) {
+    io.out(`\n${t.title} (${t.trainSize} train / ${t.testSize} test)\n${summaryTable(t)}`);
+    if (t.savedModel) io.out(`saved best (${t.best}) to ${t.savedModel.path}; reloaded predictions ${t.savedModel.reloadedPredictionsIdentical ? 'identical' : 'DIFFER'}`);
+  }
+  io.out(`\nreport: ${args.out}/report.md (${results.seconds.toFixed(0)} s)`);
+  return 0;
+}
+
+if (require.main === module) {
+  run(process.argv.slice(2)).then(
+    (code) => { process.exitCode = code; },
+    (error) => { console.error(error); process.exitCode = 1; },
+  );
+}

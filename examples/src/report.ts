@@ -1,0 +1,70 @@
+/** The report of a comparison: report.md, results.json and one SVG chart per task. */
+import type { TrainResult } from './train';
+import { lineChart } from './svg';
+
+export interface ArmResult extends TrainResult {
+  arm: string;
+  description: string;
+  finalTrainLoss: number;
+  testAccuracy: number;
+}
+
+export interface TaskResult {
+  task: string;
+  title: string;
+  trainSize: number;
+  testSize: number;
+  batchesPerEpoch: number;
+  arms: ArmResult[];
+  best: string;
+  savedModel: { path: string; reloadedPredictionsIdentical: boolean; maxAbsDifference: number } | null;
+  chart: string;
+}
+
+export interface CompareResults {
+  command: string;
+  backend: string;
+  seed: number;
+  startedAt: string;
+  seconds: number;
+  tasks: TaskResult[];
+}
+
+export function taskChart(task: TaskResult): string {
+  const series = (pick: (e: ArmResult['epochs'][number]) => number): Array<{ name: string; values: number[] }> =>
+    task.arms.map((a) => ({ name: a.arm, values: a.epochs.map(pick) }));
+  return lineChart(task.title, 'epoch', [
+    { title: 'train loss', yLabel: 'cross-entropy', series: series((e) => e.trainLoss), logY: true },
+    { title: 'test accuracy', yLabel: 'accuracy', series: series((e) => e.testAccuracy) },
+  ]);
+}
+
+function fmt(v: number | null, digits = 4): string {
+  return v === null || !Number.isFinite(v) ? '-' : v.toFixed(digits);
+}
+
+/** A markdown summary table for one task. */
+export function summaryTable(task: TaskResult): string {
+  const rows = task.arms.map((a) =>
+    `| ${a.arm}${a.arm === task.best ? ' (best)' : ''} | ${fmt(a.finalTrainLoss)} | ${(a.testAccuracy * 100).toFixed(2)}% | ${a.stepsToTarget ?? 'not reached'} | ${a.seconds.toFixed(1)} |`);
+  return ['| arm | final train loss | test accuracy | steps to target loss | seconds |', '|---|---:|---:|---:|---:|', ...rows].join('\n');
+}
+
+export function markdownReport(results: CompareResults): string {
+  const lines = [
+    '# Initializer comparison',
+    '',
+    `Command: \`${results.command}\`  `,
+    `Backend: ${results.backend}; seed ${results.seed}; ${results.seconds.toFixed(0)} s in all; started ${results.startedAt}.`,
+    '',
+  ];
+  for (const t of results.tasks) {
+    lines.push(`## ${t.title}`, '', `${t.trainSize} training / ${t.testSize} test examples, ${t.batchesPerEpoch} steps per epoch. Target loss: see results.json.`, '');
+    lines.push(summaryTable(t), '', `![${t.task}](${t.chart})`, '');
+    if (t.savedModel) {
+      lines.push(`Best arm (${t.best}) saved to \`${t.savedModel.path}\` with \`model.save('file://...')\`, loaded back with \`tf.loadLayersModel\`: predictions on the test set ${t.savedModel.reloadedPredictionsIdentical ? 'identical' : `differ (max |diff| ${t.savedModel.maxAbsDifference})`}.`, '');
+    }
+    lines.push('Arms:', '', ...t.arms.map((a) => `- \`${a.arm}\`: ${a.description}`), '');
+  }
+  return lines.join('\n');
+}
