@@ -9,6 +9,7 @@ export const BACKENDS: readonly string[] = ['auto', 'tensorflow', 'node', 'wasm'
 
 function tryRequire(name: string): boolean {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     require(name);
     return true;
   } catch {

@@ -92,7 +92,7 @@ export class NodeFileSystem implements tf.io.IOHandler {
     try {
       json = JSON.parse(text) as tf.io.ModelJSON;
     } catch (error) {
-      throw new Error(`fileSystem: ${this.path} is not valid JSON (${(error as Error).message})`);
+      throw new Error(`fileSystem: ${this.path} is not valid JSON (${(error as Error).message})`, { cause: error });
     }
     if (json === null || typeof json !== 'object' || json.modelTopology == null) {
       throw new Error(`fileSystem: ${this.path} has no modelTopology; is it a tfjs model.json?`);
@@ -154,8 +154,8 @@ async function readOrExplain(file: string, what: string): Promise<Buffer> {
     return await fs.readFile(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new Error(`fileSystem: ${what} ${file} does not exist`);
-    if (code === 'EISDIR') throw new Error(`fileSystem: ${file} is a folder; load from the path of its model.json`);
+    if (code === 'ENOENT') throw new Error(`fileSystem: ${what} ${file} does not exist`, { cause: error });
+    if (code === 'EISDIR') throw new Error(`fileSystem: ${file} is a folder; load from the path of its model.json`, { cause: error });
     throw error;
   }
 }

@@ -1,0 +1,147 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { shuffledIndices, stratifiedSplit } from '../examples/src/data/split';
+import { loadMnist } from '../examples/src/data/mnist';
+import { buildVocabulary, loadSpam, subjectAndBody, tokenize, vectorize } from '../examples/src/data/spam';
+import { parseArgs, run } from '../examples/src/cli';
+import { main as imageMain } from '../examples/src/image-example';
+import { main as textMain } from '../examples/src/text-example';
+import { ARMS } from '../examples/src/arms';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('data pipeline', () => {
+  it('stratified split: deterministic, disjoint, covering, per-class fraction kept', () => {
+    const labels = Array.from({ length: 1000 }, (_, i) => (i % 7 === 0 ? 1 : 0));
+    const a = stratifiedSplit(labels, 0.2, 3);
+    const b = stratifiedSplit(labels, 0.2, 3);
+    const c = stratifiedSplit(labels, 0.2, 4);
+    expect(a).toEqual(b);
+    expect(a.test).not.toEqual(c.test);
+    const all = new Set([...a.train, ...a.test]);
+    expect(all.size).toBe(1000);
+    expect(a.train.length + a.test.length).toBe(1000);
+    const ones = labels.filter((l) => l === 1).length;
+    expect(a.test.filter((i) => labels[i] === 1).length).toBe(Math.round(ones * 0.2));
+    expect(() => stratifiedSplit(labels, 1, 1)).toThrow(/testFraction/);
+  });
+
+  it('shuffledIndices is a seeded permutation', () => {
+    const p = shuffledIndices(50, 9);
+    expect([...p].sort((x, y) => x - y)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(shuffledIndices(50, 9)).toEqual(p);
+  });
+
+  it('MNIST: 784 features in [0, 1], stratified 80/20, no digit in both splits', () => {
+    const { train, test } = loadMnist({ seed: 1, perClass: 50 });
+    expect(train.n).toBe(400);
+    expect(test.n).toBe(100);
+    for (let d = 0; d < 10; d++) expect(Array.from(test.y).filter((y) => y === d).length).toBe(10);
+    const key = (x: Float32Array, i: number): string => Buffer.from(x.buffer, x.byteOffset + i * 784 * 4, 784 * 4).toString('base64');
+    const trainKeys = new Set(Array.from({ length: train.n }, (_, i) => key(train.x, i)));
+    let shared = 0;
+    for (let i = 0; i < test.n; i++) if (trainKeys.has(key(test.x, i))) shared++;
+    expect(shared).toBe(0);
+    expect(train.x.reduce((m, v) => Math.max(m, v), -Infinity)).toBeLessThanOrEqual(1);
+    expect(train.x.reduce((m, v) => Math.min(m, v), Infinity)).toBeGreaterThanOrEqual(0);
+  });
+
+  it('tokenizer: subject and body only, lower case, HTML stripped', () => {
+    const raw = 'From: list@example.org\nReceived: relay.example.net\nSubject: Cheap MEDS now\n\n<b>Buy</b> cheap &amp; fast! Visit www.example.com';
+    const text = subjectAndBody(raw);
+    expect(text).not.toMatch(/relay|list@/);
+    expect(tokenize(text)).toEqual(['cheap', 'meds', 'now', 'buy', 'cheap', 'fast', 'visit', 'www', 'example', 'com']);
+  });
+
+  it('vocabulary by document frequency, ties alphabetical, binary features', () => {
+    const docs = [['a', 'b', 'b'], ['b', 'c'], ['c', 'a'], ['d']];
+    expect(buildVocabulary(docs, 2)).toEqual(['a', 'b']);
+    expect(Array.from(vectorize([['b', 'b', 'z']], ['a', 'b']))).toEqual([0, 1]);
+  });
+
+  it('SpamAssassin: vocabulary fitted on the training split only', () => {
+    const { train, test, vocabulary } = loadSpam({ seed: 1, limitPerGroup: 60, vocabularySize: 300 });
+    expect(train.n + test.n).toBe(300);
+    expect(train.features).toBe(vocabulary.length);
+    // every vocabulary term appears in at least 2 training documents
+    const df = new Array<number>(vocabulary.length).fill(0);
+    for (let i = 0; i < train.n; i++) for (let j = 0; j < train.features; j++) df[j] += train.x[i * train.features + j];
+    expect(Math.min(...df)).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('CLI arguments', () => {
+  const bad: Array<[string[], RegExp]> = [
+    [['compare', '--task', 'video'], /unknown task 'video'/],
+    [['compare', '--arms', 'he,magic'], /unknown arm 'magic'/],
+    [['compare', '--backend', 'gpu'], /unknown backend "gpu"/],
+    [['compare', '--epochs', 'ten'], /--epochs must be a positive integer; got "ten"/],
+    [['compare', '--epochs', '0'], /--epochs must be a positive integer/],
+    [['compare', '--seed', '1.5'], /--seed must be an integer/],
+    [['compare', '--frobnicate'], /unknown option "--frobnicate"/],
+    [['train'], /unknown command "train"/],
+    [['compare', '--out'], /--out needs a value/],
+  ];
+  for (const [argv, message] of bad) {
+    it(`${argv.join(' ')}: exit 2 with the reason and usage`, async () => {
+      const lines: string[] = [];
+      const code = await run(argv, { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+      expect(code).toBe(2);
+      expect(lines.join('\n')).toMatch(message);
+      expect(lines.join('\n')).toMatch(/usage: tfjs-init compare/);
+    });
+  }
+
+  it('an unwritable output folder: exit 2, nothing written', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-init-ro-'));
+    const file = path.join(dir, 'a-file');
+    fs.writeFileSync(file, 'x');
+    const lines: string[] = [];
+    const code = await run(['compare', '--out', path.join(file, 'sub')], { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+    expect(code).toBe(2);
+    expect(lines.join('\n')).toMatch(/is not a writable folder/);
+    expect(fs.readdirSync(dir)).toEqual(['a-file']);
+  });
+
+  it('defaults: all tasks, every arm, seed 1, reports/', () => {
+    expect(parseArgs(['compare'])).toMatchObject({ task: 'all', arms: ARMS.map((a) => a.name), seed: 1, out: 'reports', backend: 'auto' });
+  });
+});
+
+describe('compare: one-epoch smoke run of every task on a slice', () => {
+  it('writes report.md, results.json, one SVG per task, and a reloaded model with identical predictions', async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-init-report-'));
+    const lines: string[] = [];
+    const code = await run(['compare', '--task', 'all', '--epochs', '1', '--limit', '30', '--backend', 'cpu', '--arms', 'stock-default,he,activation-aware', '--out', out, '--quiet'],
+      { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+    expect(code).toBe(0);
+    const results = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
+    expect(results.backend).toBe('cpu');
+    expect(results.tasks.map((t: { task: string }) => t.task)).toEqual(['image', 'image-leaky', 'text', 'deep']);
+    for (const t of results.tasks) {
+      expect(t.arms).toHaveLength(3);
+      expect(t.arms[0].epochs).toHaveLength(1);
+      expect(t.savedModel.reloadedPredictionsIdentical).toBe(true);
+      expect(fs.existsSync(path.join(out, 'models', t.task, 'model.json'))).toBe(true);
+      const svg = fs.readFileSync(path.join(out, `${t.task}.svg`), 'utf8');
+      expect(svg).toMatch(/^<svg[\s\S]*<polyline|^<svg[\s\S]*<circle/);
+    }
+    expect(fs.readFileSync(path.join(out, 'report.md'), 'utf8')).toMatch(/\| arm \| final train loss \| test accuracy/);
+    expect(fs.readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+});
+
+describe('plain examples run on a slice', () => {
+  it('image example', async () => {
+    const acc = await imageMain({ perClass: 40, epochs: 2 });
+    expect(acc).toBeGreaterThan(0.5); // 10 classes: chance is 0.1
+  });
+  it('text example', async () => {
+    const acc = await textMain({ limitPerGroup: 80, epochs: 3 });
+    expect(acc).toBeGreaterThan(0.7); // majority class on this slice: 3 ham groups of 5 -> 0.6
+  });
+});
