@@ -32,6 +32,8 @@ export type { OrthogonalOptions } from './initializers/orthogonal.js';
 export { ActivationAware, activationGain, GAIN_CRITERIA } from './initializers/activation_aware.js';
 export type { ActivationAwareOptions, GainCriterion } from './initializers/activation_aware.js';
 export { INITIALIZER_CLASSES } from './initializers/registry.js';
+export { toPortable } from './io/portable.js';
+export type { PortableEntry, PortableResult } from './io/portable.js';
 
 /** Var(W) = scale / fan; see VarianceScaling. */
 export const varianceScaling = (options?: VarianceScalingOptions): VarianceScaling => new VarianceScaling(options);
