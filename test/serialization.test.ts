@@ -128,6 +128,15 @@ describe('model.toJSON -> tf.models.modelFromJSON', () => {
 });
 
 describe('fromConfig rejects untrusted configs', () => {
+  it('a misspelled className of ours fails to load with the unknown-initializer error, naming it', async () => {
+    const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3], kernelInitializer: heNormal({ seed: 1 }) })] });
+    const json = (model.toJSON() as string).replace('TfjsInit>HeNormal', 'TfjsInit>HeNormall');
+    await expect(tf.models.modelFromJSON({ modelTopology: JSON.parse(json) })).rejects.toThrow(/Unknown initializer: TfjsInit>HeNormall/);
+    const huge = (model.toJSON() as string).replace('"negative_slope":0', '"negative_slope":1e309');
+    await expect(tf.models.modelFromJSON({ modelTopology: JSON.parse(huge) })).rejects.toThrow(/negativeSlope must be a finite number >= 0; got Infinity/);
+    model.dispose();
+  });
+
   const map = (): Record<string, [unknown, (cls: unknown, config: unknown) => unknown]> =>
     tf.serialization.SerializationMap.getMap().classNameMap as never;
   const cases: Array<[string, string, unknown, RegExp]> = [
