@@ -53,3 +53,10 @@ export const leCunNormal = (options?: NormalPresetOptions): LeCunNormal => new L
 export const orthogonal = (options?: OrthogonalOptions): Orthogonal => new Orthogonal(options);
 /** Gain derived from the activation; see ActivationAware. */
 export const activationAware = (options?: ActivationAwareOptions): ActivationAware => new ActivationAware(options);
+
+export { initializeModel } from './model/initialize_model.js';
+export type { InitializeModelOptions, LayerInitReport } from './model/initialize_model.js';
+export { lsuv } from './model/lsuv.js';
+export type { LsuvOptions, LsuvLayerReport } from './model/lsuv.js';
+export { signalPropagation } from './model/signal.js';
+export type { SignalLayer, SignalOptions, SignalReport } from './model/signal.js';

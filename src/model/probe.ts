@@ -1,0 +1,52 @@
+/**
+ * Pre-activation probes: a copy of a kernel layer with a linear activation and the same
+ * weights, so pre-activations can be measured even when tfjs fuses the activation into the
+ * layer (`tf.layers.dense({activation: 'relu'})` returns post-activation values).
+ */
+import * as tf from '@tensorflow/tfjs';
+
+type Layer = tf.layers.Layer;
+let probeCounter = 0;
+
+/** A linear twin of `layer`, built and holding the layer's current weights. Dispose it when done. */
+export function linearProbe(layer: Layer, input: tf.Tensor): Layer {
+  const config: Record<string, unknown> = { ...(layer.getConfig() as Record<string, unknown>) };
+  config.activation = 'linear';
+  config.name = `${layer.name}_linear_probe_${probeCounter++}`;
+  delete config.batchInputShape;
+  delete config.inputShape;
+  // Building the probe must not run the real initializers (a stock orthogonal is slow).
+  for (const key of Object.keys(config)) if (key.endsWith('Initializer')) config[key] = { className: 'Zeros', config: {} };
+  const [cls, fromConfig] = tf.serialization.SerializationMap.getMap().classNameMap[layer.getClassName()];
+  const probe = fromConfig(cls, config as tf.serialization.ConfigDict) as unknown as Layer;
+  tf.dispose(probe.apply(input) as tf.Tensor);
+  probe.setWeights(layer.getWeights());
+  return probe;
+}
+
+/** Values of the given symbolic tensors of `model` on input `x` (one forward pass). */
+export function intermediateValues(model: tf.LayersModel, x: tf.Tensor | tf.Tensor[], outputs: tf.SymbolicTensor[]): tf.Tensor[] {
+  if (outputs.length === 0) return [];
+  const unique = [...new Set(outputs)];
+  const sub = tf.model({ inputs: model.inputs, outputs: unique });
+  const result = sub.predict(x);
+  const values = Array.isArray(result) ? result : [result];
+  // Repeated outputs share one tensor; give every position its own so each can be disposed.
+  const seen = new Set<tf.Tensor>();
+  return outputs.map((o) => {
+    const v = values[unique.indexOf(o)];
+    if (seen.has(v)) return v.clone();
+    seen.add(v);
+    return v;
+  });
+}
+
+/** Mean, std and second moment of all elements. */
+export function tensorStats(t: tf.Tensor): { mean: number; std: number; secondMoment: number } {
+  const [mean, secondMoment] = tf.tidy(() => {
+    const m = t.mean().dataSync()[0];
+    const s = t.square().mean().dataSync()[0];
+    return [m, s];
+  });
+  return { mean, std: Math.sqrt(Math.max(0, secondMoment - mean * mean)), secondMoment };
+}

@@ -1,0 +1,151 @@
+/**
+ * Signal-propagation diagnostics: per kernel layer, the spread of pre-activations and
+ * activations on a batch (forward) and of the loss gradient with respect to the kernel and
+ * the pre-activation (backward), with vanishing / exploding flags relative to the first layer.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { activationAfter, isChain, kernelLayers, kernelSlots } from './graph.js';
+import { intermediateValues, linearProbe, tensorStats } from './probe.js';
+
+export interface SignalLayer {
+  layer: string;
+  /** 1-based position among kernel layers */
+  depth: number;
+  activation: string;
+  preStd: number;
+  preSecondMoment: number;
+  postStd: number;
+  postSecondMoment: number;
+  /** std of dLoss/dKernel (backward; null without labels) */
+  gradKernelStd: number | null;
+  /** std of dLoss/dPreActivation (backward; null without labels) */
+  gradPreStd: number | null;
+  flags: string[];
+}
+
+export interface SignalOptions {
+  /** Loss for the backward pass: `categoricalCrossentropy` (default) or `meanSquaredError`. */
+  loss?: 'categoricalCrossentropy' | 'meanSquaredError';
+  /** Ratio to the first layer beyond which a layer is flagged; default 1e3 (and 1e-3). */
+  ratio?: number;
+}
+
+export interface SignalReport {
+  layers: SignalLayer[];
+  vanishing: string[];
+  exploding: string[];
+}
+
+function lossOf(kind: NonNullable<SignalOptions['loss']>, y: tf.Tensor, p: tf.Tensor): tf.Scalar {
+  return kind === 'meanSquaredError' ? tf.losses.meanSquaredError(y, p) as tf.Scalar : tf.metrics.categoricalCrossentropy(y, p).mean() as tf.Scalar;
+}
+
+/**
+ * Backward statistics for a chain-shaped model: runs the layers eagerly with each kernel
+ * layer split into a linear probe plus its activation, and differentiates the loss with
+ * respect to a zero added to every pre-activation and to every probe kernel.
+ */
+function backward(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, kind: NonNullable<SignalOptions['loss']>): Map<string, { kernel: number; pre: number }> {
+  const kernels = new Set(kernelLayers(model));
+  const order = model.layers.filter((l) => l.getClassName() !== 'InputLayer');
+  const probes = new Map<tf.layers.Layer, tf.layers.Layer>();
+  const eps = new Map<tf.layers.Layer, tf.Variable>();
+  const activations = new Map<tf.layers.Layer, tf.layers.Layer>();
+  const out = new Map<string, { kernel: number; pre: number }>();
+  // Build probes and zero perturbations with a forward pass.
+  tf.tidy(() => {
+    let h: tf.Tensor = x;
+    for (const layer of order) {
+      if (kernels.has(layer)) {
+        const probe = linearProbe(layer, h);
+        probes.set(layer, probe);
+        const z = probe.apply(h) as tf.Tensor;
+        eps.set(layer, tf.variable(tf.zerosLike(z), true, `${layer.name}_eps_${Date.now()}`));
+        const act = (layer.getConfig() as Record<string, unknown>).activation;
+        activations.set(layer, tf.layers.activation({ activation: (act ?? 'linear') as 'linear' }));
+        h = activations.get(layer)?.apply(z) as tf.Tensor;
+      } else {
+        h = layer.apply(h) as tf.Tensor;
+      }
+    }
+  });
+  const probeKernels = [...probes.entries()].map(([layer, probe]) => probe.weights[kernelSlots(layer).slice(-1)[0].index].read() as tf.Variable);
+  const varList = [...probeKernels, ...eps.values()];
+  const { value, grads } = tf.variableGrads(() => {
+    let h: tf.Tensor = x;
+    for (const layer of order) {
+      const probe = probes.get(layer);
+      if (probe) {
+        const z = tf.add(probe.apply(h) as tf.Tensor, eps.get(layer) as tf.Variable);
+        h = activations.get(layer)?.apply(z) as tf.Tensor;
+      } else {
+        h = layer.apply(h) as tf.Tensor;
+      }
+    }
+    return lossOf(kind, y, h);
+  }, varList);
+  for (const layer of probes.keys()) {
+    const probe = probes.get(layer) as tf.layers.Layer;
+    const kName = (probe.weights[kernelSlots(layer).slice(-1)[0].index].read() as tf.Variable).name;
+    const eName = (eps.get(layer) as tf.Variable).name;
+    out.set(layer.name, { kernel: tensorStats(grads[kName]).std, pre: tensorStats(grads[eName]).std * (x.shape[0] ?? 1) });
+  }
+  tf.dispose([value, ...Object.values(grads), ...eps.values()]);
+  for (const probe of probes.values()) probe.dispose();
+  return out;
+}
+
+/**
+ * Forward (and, given labels `y`, backward) signal statistics per kernel layer on the batch `x`.
+ * The pre-activation gradient is reported per example (the batch-mean loss's gradient times
+ * the batch size). The backward pass needs a chain-shaped model (Sequential or a functional chain).
+ */
+export function signalPropagation(model: tf.LayersModel, x: tf.Tensor, y?: tf.Tensor, options: SignalOptions = {}): SignalReport {
+  const ratio = options.ratio ?? 1e3;
+  const layers = kernelLayers(model);
+  const afters = layers.map((l) => activationAfter(l));
+  const symbolic = layers.flatMap((l, i) => [l.input as tf.SymbolicTensor, ((afters[i].layer ?? l).output) as tf.SymbolicTensor]);
+  const values = intermediateValues(model, x, symbolic);
+  const rows: SignalLayer[] = layers.map((layer, i) => {
+    const input = values[2 * i];
+    const probe = linearProbe(layer, input);
+    const pre = probe.apply(input) as tf.Tensor;
+    const preS = tensorStats(pre);
+    const postS = tensorStats(values[2 * i + 1]);
+    pre.dispose();
+    probe.dispose();
+    const a = afters[i];
+    return {
+      layer: layer.name, depth: i + 1, activation: `${a.name}${a.alpha !== undefined ? `(${a.alpha})` : ''}`,
+      preStd: preS.std, preSecondMoment: preS.secondMoment, postStd: postS.std, postSecondMoment: postS.secondMoment,
+      gradKernelStd: null, gradPreStd: null, flags: [],
+    };
+  });
+  tf.dispose(values);
+  if (y !== undefined) {
+    if (!isChain(model)) throw new Error('signalPropagation: the backward pass needs a chain-shaped model (every layer with one input and one consumer); call it without y for forward statistics');
+    const grads = backward(model, x, y, options.loss ?? 'categoricalCrossentropy');
+    for (const row of rows) {
+      const g = grads.get(row.layer);
+      row.gradKernelStd = g?.kernel ?? null;
+      row.gradPreStd = g?.pre ?? null;
+    }
+  }
+  const flag = (pick: (r: SignalLayer) => number | null, what: string): void => {
+    const first = rows.length ? pick(rows[0]) : null;
+    if (first === null || !(first > 0)) return;
+    for (const r of rows) {
+      const v = pick(r);
+      if (v === null) continue;
+      if (v / first < 1 / ratio) r.flags.push(`${what} vanishing`);
+      if (v / first > ratio) r.flags.push(`${what} exploding`);
+    }
+  };
+  flag((r) => r.postStd, 'activation');
+  flag((r) => r.gradPreStd, 'gradient');
+  return {
+    layers: rows,
+    vanishing: rows.filter((r) => r.flags.some((f) => f.endsWith('vanishing'))).map((r) => r.layer),
+    exploding: rows.filter((r) => r.flags.some((f) => f.endsWith('exploding'))).map((r) => r.layer),
+  };
+}
