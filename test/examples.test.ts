@@ -84,6 +84,8 @@ describe('CLI arguments', () => {
     [['compare', '--seed', '1.5'], /--seed must be an integer/],
     [['compare', '--frobnicate'], /unknown option "--frobnicate"/],
     [['train'], /unknown command "train"/],
+    [['diagnose'], /diagnose needs the path of a model.json/],
+    [['diagnose', 'm.json', '--batch', '-3'], /--batch must be a positive integer/],
     [['compare', '--out'], /--out needs a value/],
   ];
   for (const [argv, message] of bad) {
@@ -108,7 +110,8 @@ describe('CLI arguments', () => {
   });
 
   it('defaults: all tasks, every arm, seed 1, reports/', () => {
-    expect(parseArgs(['compare'])).toMatchObject({ task: 'all', arms: ARMS.map((a) => a.name), seed: 1, out: 'reports', backend: 'auto' });
+    expect(parseArgs(['compare'])).toMatchObject({ task: 'all', arms: null, seed: 1, out: 'reports', backend: 'auto' });
+    expect(ARMS.map((a) => a.name)).toContain('lsuv');
   });
 });
 
@@ -129,7 +132,17 @@ describe('compare: one-epoch smoke run of every task on a slice', () => {
       expect(fs.existsSync(path.join(out, 'models', t.task, 'model.json'))).toBe(true);
       const svg = fs.readFileSync(path.join(out, `${t.task}.svg`), 'utf8');
       expect(svg).toMatch(/^<svg[\s\S]*<polyline|^<svg[\s\S]*<circle/);
+      const init = fs.readFileSync(path.join(out, `${t.task}-init.svg`), 'utf8');
+      expect((init.match(/<polyline/g) ?? []).length).toBe(2 * t.arms.length); // two panels, a line per arm
+      expect(t.arms[0].initSignal.activationStd.length).toBe(t.task === 'deep' ? 31 : t.task === 'text' ? 2 : 3);
     }
+    // stock glorotNormal on the 30-layer ReLU net: the init-time diagnostics flag vanishing layers
+    expect(results.tasks[3].arms[0].initSignal.vanishing).toBeGreaterThan(0);
+    const diag: string[] = [];
+    const dcode = await run(['diagnose', path.join(out, 'models', 'deep', 'model.json'), '--batch', '16', '--backend', 'cpu', '--out', out], { out: (l) => diag.push(l), err: (l) => diag.push(l) });
+    expect(dcode).toBe(0);
+    expect(diag.join('\n')).toMatch(/\| 31 \| .* \| linear \|/);
+    expect(fs.existsSync(path.join(out, 'diagnose.svg'))).toBe(true);
     expect(fs.readFileSync(path.join(out, 'report.md'), 'utf8')).toMatch(/\| arm \| final train loss \| test accuracy/);
     expect(fs.readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });

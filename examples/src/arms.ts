@@ -3,7 +3,7 @@
  * Every arm gets the activation that follows the layer and a per-layer seed.
  */
 import * as tf from '@tensorflow/tfjs';
-import { activationAware, calculateGain, glorotUniform, heNormal, orthogonal } from 'tfjs-initializers';
+import { activationAware, calculateGain, glorotUniform, heNormal, initializeModel, lsuv, orthogonal } from 'tfjs-initializers';
 
 /** The nonlinearity after a layer, as the model has it. */
 export interface LayerActivation {
@@ -17,6 +17,8 @@ export interface Arm {
   name: string;
   description: string;
   kernel(next: LayerActivation, seed: number): KernelInitializer;
+  /** model-level step after the model is built: `batch` is training inputs (the arm may not keep it) */
+  prepare?(model: tf.LayersModel, batch: tf.Tensor, seed: number): void;
 }
 
 function pytorchGain(next: LayerActivation): number {
@@ -30,7 +32,18 @@ export const ARMS: readonly Arm[] = [
   { name: 'glorot-gain', description: "ours glorotUniform with gain = calculateGain(next activation)", kernel: (n, seed) => glorotUniform({ gain: pytorchGain(n), seed }) },
   { name: 'activation-aware', description: 'ours activationAware (exact variance gain of the next activation)', kernel: (n, seed) => activationAware({ activation: n.name, alpha: n.name === 'leakyRelu' ? n.alpha : null, seed }) },
   { name: 'orthogonal', description: 'ours orthogonal with gain = calculateGain(next activation)', kernel: (n, seed) => orthogonal({ gain: pytorchGain(n), seed }) },
+  {
+    name: 'init-model', description: 'ours initializeModel: gain from the nonlinearity each kernel\'s input went through (He et al. 2015 eq. 10)',
+    kernel: () => 'zeros', prepare: (model, _batch, seed) => { initializeModel(model, { seed }); },
+  },
+  {
+    name: 'lsuv', description: 'ours lsuv: orthonormal, then each layer scaled to unit pre-activation variance on 256 training inputs (Mishkin & Matas 2016)',
+    kernel: () => 'zeros', prepare: (model, batch, seed) => { lsuv(model, batch, { seed }); },
+  },
 ];
+
+/** The arms a task runs when --arms is not given. */
+export const DEFAULT_ARMS = ['stock-default', 'stock-he', 'he', 'glorot-gain', 'activation-aware', 'orthogonal'];
 
 /** Looks arms up by name; throws with the list of known arms. */
 export function findArms(names: readonly string[]): Arm[] {

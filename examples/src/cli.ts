@@ -8,26 +8,36 @@
 import { ARMS, findArms } from './arms';
 import { BACKENDS, selectBackend } from './backend';
 import { checkWritable, compare } from './compare';
+import { diagnose } from './diagnose';
 import { summaryTable } from './report';
 import { TASK_CHOICES, tasksFor } from './tasks';
 
 export const USAGE = `usage: tfjs-init compare [options]
+       tfjs-init diagnose <model.json> [--batch N] [--seed N] [--backend B] [--out DIR]
+compare options:
   --task    ${TASK_CHOICES.join('|')}  (default all; image runs the ReLU and the LeakyReLU MLP)
-  --arms    comma-separated, from: ${ARMS.map((a) => a.name).join(', ')} (default all)
+  --arms    comma-separated, from: ${ARMS.map((a) => a.name).join(', ')}
+            (default: the first six; the deep task also runs init-model and lsuv)
   --epochs  positive integer (default: each task's own)
   --seed    integer (default 1)
   --backend ${BACKENDS.join('|')} (default auto: tfjs-node if it loads, else wasm, else cpu)
   --out     output folder (default reports)
   --limit   use at most N examples per class/group (quick runs)
-  --quiet   no progress bar`;
+  --quiet   no progress bar
+diagnose: loads the model, feeds a standard-normal batch of N inputs (default 256), prints the std of
+  pre-activations and activations per kernel layer with vanishing/exploding flags, writes OUT/diagnose.svg`;
 
 export class UsageError extends Error {}
 
 export interface ParsedArgs {
-  command: 'compare' | 'help';
+  command: 'compare' | 'diagnose' | 'help';
   task: string;
-  arms: string[];
+  /** null: each task's defaults */
+  arms: string[] | null;
   epochs?: number;
+  /** diagnose: the model.json and batch size */
+  model?: string;
+  batch: number;
   seed: number;
   backend: string;
   out: string;
@@ -45,11 +55,16 @@ function positiveInt(flag: string, value: string | undefined): number {
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') return { command: 'help', task: 'all', arms: [], seed: 1, backend: 'auto', out: 'reports', quiet: false };
-  if (command !== 'compare') throw new UsageError(`unknown command ${JSON.stringify(command)}; the command is compare`);
-  const args: ParsedArgs = { command: 'compare', task: 'all', arms: ARMS.map((a) => a.name), seed: 1, backend: 'auto', out: 'reports', quiet: false };
+  const base = { task: 'all', arms: null, seed: 1, backend: 'auto', out: 'reports', quiet: false, batch: 256 };
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') return { command: 'help', ...base };
+  if (command !== 'compare' && command !== 'diagnose') throw new UsageError(`unknown command ${JSON.stringify(command)}; the commands are compare and diagnose`);
+  const args: ParsedArgs = { command, ...base };
   for (let i = 0; i < rest.length; i++) {
     const flag = rest[i];
+    if (command === 'diagnose' && args.model === undefined && !flag.startsWith('--')) {
+      args.model = flag;
+      continue;
+    }
     const value = (): string => {
       const v = rest[++i];
       if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
@@ -60,6 +75,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       case '--arms': args.arms = value().split(',').filter(Boolean); findArms(args.arms); break;
       case '--epochs': args.epochs = positiveInt(flag, value()); break;
       case '--limit': args.limit = positiveInt(flag, value()); break;
+      case '--batch': args.batch = positiveInt(flag, value()); break;
       case '--seed': {
         const v = value();
         if (!/^-?\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new UsageError(`--seed must be an integer; got ${JSON.stringify(v)}`);
@@ -75,6 +91,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       default: throw new UsageError(`unknown option ${JSON.stringify(flag)}`);
     }
   }
+  if (command === 'diagnose' && args.model === undefined) throw new UsageError('diagnose needs the path of a model.json');
   return args;
 }
 
@@ -118,8 +135,9 @@ export async function run(argv: readonly string[], io: Io = consoleIo): Promise<
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { writeFileAtomic } = require('tfjs-initializers/node') as typeof import('tfjs-initializers/node');
   io.out(`backend: ${backend}`);
+  if (args.command === 'diagnose') return diagnose(args.model as string, args, writeFileAtomic, io);
   const results = await compare({
-    tasks: tasksFor(args.task), arms: findArms(args.arms), epochs: args.epochs, seed: args.seed, out: args.out,
+    tasks: tasksFor(args.task), arms: args.arms === null ? null : findArms(args.arms), epochs: args.epochs, seed: args.seed, out: args.out,
     limit: args.limit, backend, command: `tfjs-init ${argv.join(' ')}`, quiet: args.quiet,
   }, writeFileAtomic);
   for (const t of results.tasks) {

@@ -2,16 +2,19 @@
 import * as tf from '@tensorflow/tfjs';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Arm } from './arms';
+import { Arm, findArms } from './arms';
+import { signalPropagation } from 'tfjs-initializers';
+import { toTensors, subset } from './data/dataset';
 import { buildMlp } from './models';
 import { Progress } from './progress';
-import { ArmResult, CompareResults, TaskResult, markdownReport, taskChart } from './report';
+import { ArmResult, CompareResults, TaskResult, initChart, markdownReport, taskChart } from './report';
 import { TASKS, TaskName, dataLoader } from './tasks';
 import { train } from './train';
 
 export interface CompareOptions {
   tasks: TaskName[];
-  arms: Arm[];
+  /** null: each task's own default arms */
+  arms: Arm[] | null;
   epochs?: number;
   seed: number;
   out: string;
@@ -44,18 +47,29 @@ export async function compare(options: CompareOptions, writeAtomic: WriteAtomic)
     const task = TASKS[name];
     const data = load(task.data);
     const epochs = options.epochs ?? task.train.epochs;
-    return { task, data, epochs, batches: Math.ceil(data.train.n / task.train.batchSize) };
+    const arms = options.arms ?? findArms(task.arms);
+    return { task, data, epochs, arms, batches: Math.ceil(data.train.n / task.train.batchSize) };
   });
-  const progress = options.quiet ? null : new Progress(plan.reduce((s, p) => s + p.epochs * p.batches * options.arms.length, 0));
+  const progress = options.quiet ? null : new Progress(plan.reduce((s, p) => s + p.epochs * p.batches * p.arms.length, 0));
   const results: TaskResult[] = [];
-  for (const { task, data, epochs, batches } of plan) {
+  for (const { task, data, epochs, batches, arms: taskArms } of plan) {
     const arms: ArmResult[] = [];
     let best: { arm: string; acc: number; model: tf.LayersModel } | null = null;
-    for (const arm of options.arms) {
+    // The first 256 training examples: LSUV's batch and the batch of the init-time signal chart.
+    const probe = toTensors(subset(data.train, Array.from({ length: Math.min(256, data.train.n) }, (_, i) => i)));
+    for (const arm of taskArms) {
       const model = buildMlp({ ...task.spec, inputDim: data.train.features }, arm, options.seed);
+      arm.prepare?.(model, probe.xs, options.seed);
+      const signal = signalPropagation(model, probe.xs, probe.ys);
+      const initSignal = {
+        activationStd: signal.layers.map((l) => l.postStd),
+        gradientStd: signal.layers.map((l) => l.gradPreStd ?? NaN),
+        vanishing: signal.vanishing.length,
+        exploding: signal.exploding.length,
+      };
       const r = await train(model, data.train, data.test, { ...task.train, epochs, seed: options.seed }, () => progress?.tick(`${task.name} / ${arm.name}`));
       const last = r.epochs[r.epochs.length - 1];
-      arms.push({ arm: arm.name, description: arm.description, ...r, finalTrainLoss: last?.trainLoss ?? NaN, testAccuracy: last?.testAccuracy ?? 0 });
+      arms.push({ arm: arm.name, description: arm.description, initSignal, ...r, finalTrainLoss: last?.trainLoss ?? NaN, testAccuracy: last?.testAccuracy ?? 0 });
       const acc = last?.testAccuracy ?? 0;
       if (best === null || acc > best.acc) {
         best?.model.dispose();
@@ -64,6 +78,7 @@ export async function compare(options: CompareOptions, writeAtomic: WriteAtomic)
         model.dispose();
       }
     }
+    tf.dispose([probe.xs, probe.ys]);
     let savedModel: TaskResult['savedModel'] = null;
     if (best) {
       const x = tf.tensor2d(data.test.x, [data.test.n, data.test.features]);
@@ -73,9 +88,10 @@ export async function compare(options: CompareOptions, writeAtomic: WriteAtomic)
     }
     const result: TaskResult = {
       task: task.name, title: task.title, trainSize: data.train.n, testSize: data.test.n, batchesPerEpoch: batches,
-      arms, best: best?.arm ?? '', savedModel, chart: `${task.name}.svg`,
+      arms, best: best?.arm ?? '', savedModel, chart: `${task.name}.svg`, initChart: `${task.name}-init.svg`,
     };
     await writeAtomic(path.join(options.out, result.chart), taskChart(result));
+    await writeAtomic(path.join(options.out, result.initChart), initChart(result));
     results.push(result);
   }
   progress?.finish();

@@ -2,8 +2,18 @@
 import type { TrainResult } from './train';
 import { lineChart } from './svg';
 
+export interface InitSignal {
+  /** std of each kernel layer's activation at initialization, on 256 training inputs */
+  activationStd: number[];
+  /** std of the loss gradient w.r.t. each kernel layer's pre-activation (per example) */
+  gradientStd: number[];
+  vanishing: number;
+  exploding: number;
+}
+
 export interface ArmResult extends TrainResult {
   arm: string;
+  initSignal: InitSignal;
   description: string;
   finalTrainLoss: number;
   testAccuracy: number;
@@ -19,6 +29,7 @@ export interface TaskResult {
   best: string;
   savedModel: { path: string; reloadedPredictionsIdentical: boolean; maxAbsDifference: number } | null;
   chart: string;
+  initChart: string;
 }
 
 export interface CompareResults {
@@ -43,6 +54,14 @@ function fmt(v: number | null, digits = 4): string {
   return v === null || !Number.isFinite(v) ? '-' : v.toFixed(digits);
 }
 
+/** Std of activations and gradients against depth, at initialization, one line per arm. */
+export function initChart(task: TaskResult): string {
+  return lineChart(`${task.title}: signal at initialization`, 'kernel layer (depth)', [
+    { title: 'activation std (forward)', yLabel: 'std', series: task.arms.map((a) => ({ name: a.arm, values: a.initSignal.activationStd })), logY: true },
+    { title: 'gradient std w.r.t. pre-activation (backward)', yLabel: 'std', series: task.arms.map((a) => ({ name: a.arm, values: a.initSignal.gradientStd })), logY: true },
+  ]);
+}
+
 /** A markdown summary table for one task. */
 export function summaryTable(task: TaskResult): string {
   const rows = task.arms.map((a) =>
@@ -60,7 +79,9 @@ export function markdownReport(results: CompareResults): string {
   ];
   for (const t of results.tasks) {
     lines.push(`## ${t.title}`, '', `${t.trainSize} training / ${t.testSize} test examples, ${t.batchesPerEpoch} steps per epoch. Target loss: see results.json.`, '');
-    lines.push(summaryTable(t), '', `![${t.task}](${t.chart})`, '');
+    lines.push(summaryTable(t), '', `![${t.task}](${t.chart})`, '', `Signal at initialization (std per layer, forward and backward): ![${t.task} at init](${t.initChart})`, '');
+    const flagged = t.arms.filter((a) => a.initSignal.vanishing + a.initSignal.exploding > 0);
+    if (flagged.length) lines.push(`Flagged at init (a layer's std beyond 1e-3 / 1e3 of the first layer's): ${flagged.map((a) => `${a.arm} (${a.initSignal.vanishing} vanishing, ${a.initSignal.exploding} exploding)`).join(', ')}.`, '');
     if (t.savedModel) {
       lines.push(`Best arm (${t.best}) saved to \`${t.savedModel.path}\` with \`model.save('file://...')\`, loaded back with \`tf.loadLayersModel\`: predictions on the test set ${t.savedModel.reloadedPredictionsIdentical ? 'identical' : `differ (max |diff| ${t.savedModel.maxAbsDifference})`}.`, '');
     }
