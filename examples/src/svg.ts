@@ -35,10 +35,10 @@ function formatTick(v: number, log: boolean): string {
 export function lineChart(title: string, xLabel: string, panels: Panel[]): string {
   const pw = 420;
   const ph = 280;
-  const m = { l: 60, r: 16, t: 40, b: 44 };
+  const m = { l: 74, r: 16, t: 40, b: 44 };
   const legendH = 22 * Math.ceil((panels[0]?.series.length ?? 0) / 3) + 10;
   const width = panels.length * (pw + m.l + m.r);
-  const height = ph + m.t + m.b + legendH + 30;
+  const height = ph + m.t + m.b + legendH + 46;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
@@ -48,7 +48,9 @@ export function lineChart(title: string, xLabel: string, panels: Panel[]): strin
     const ox = p * (pw + m.l + m.r) + m.l;
     const oy = 30 + m.t;
     const tr = (v: number): number => (panel.logY ? Math.log10(Math.max(v, 1e-30)) : v);
-    const ys = panel.series.flatMap((s) => s.values.filter((v): v is number => v !== null && Number.isFinite(v)).map(tr));
+    // On a log axis, zeros and negatives have no place: they are left out like missing points.
+    const usable = (v: number | null): v is number => v !== null && Number.isFinite(v) && (!panel.logY || v > 0);
+    const ys = panel.series.flatMap((s) => s.values.filter(usable).map(tr));
     const n = Math.max(1, ...panel.series.map((s) => s.values.length));
     let lo = ys.length ? Math.min(...ys) : 0;
     let hi = ys.length ? Math.max(...ys) : 1;
@@ -69,9 +71,9 @@ export function lineChart(title: string, xLabel: string, panels: Panel[]): strin
       parts.push(`<text x="${px(i)}" y="${oy + ph + 16}" text-anchor="middle">${i + 1}</text>`);
     }
     parts.push(`<text x="${ox + pw / 2}" y="${oy + ph + 34}" text-anchor="middle">${escapeXml(xLabel)}</text>`);
-    parts.push(`<text transform="translate(${ox - 46},${oy + ph / 2}) rotate(-90)" text-anchor="middle">${escapeXml(panel.yLabel)}${panel.logY ? ' (log)' : ''}</text>`);
+    parts.push(`<text transform="translate(${ox - 62},${oy + ph / 2}) rotate(-90)" text-anchor="middle">${escapeXml(panel.yLabel)}${panel.logY ? ' (log)' : ''}</text>`);
     panel.series.forEach((s, k) => {
-      const pts = s.values.map((v, i) => (v === null || !Number.isFinite(v) ? null : `${px(i).toFixed(1)},${py(v).toFixed(1)}`)).filter((q): q is string => q !== null);
+      const pts = s.values.map((v, i) => (usable(v) ? `${px(i).toFixed(1)},${py(v).toFixed(1)}` : null)).filter((q): q is string => q !== null);
       const color = COLORS[k % COLORS.length];
       if (pts.length > 1) parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.join(' ')}"/>`);
       for (const q of pts) {
@@ -83,7 +85,7 @@ export function lineChart(title: string, xLabel: string, panels: Panel[]): strin
   const series = panels[0]?.series ?? [];
   series.forEach((s, k) => {
     const x = 20 + (k % 3) * 300;
-    const y = height - legendH + 22 * Math.floor(k / 3);
+    const y = height - legendH + 12 + 22 * Math.floor(k / 3);
     parts.push(`<rect x="${x}" y="${y - 9}" width="14" height="4" fill="${COLORS[k % COLORS.length]}"/><text x="${x + 20}" y="${y - 3}">${escapeXml(s.name)}</text>`);
   });
   parts.push('</svg>');

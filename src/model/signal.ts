@@ -1,7 +1,8 @@
 /**
  * Signal-propagation diagnostics: per kernel layer, the spread of pre-activations and
  * activations on a batch (forward) and of the loss gradient with respect to the kernel and
- * the pre-activation (backward), with vanishing / exploding flags relative to the first layer.
+ * the pre-activation (backward), with vanishing / exploding flags: activations relative to the
+ * first layer, gradients relative to the last.
  */
 import * as tf from '@tensorflow/tfjs';
 import { activationAfter, isChain, kernelLayers, kernelSlots } from './graph.js';
@@ -26,7 +27,7 @@ export interface SignalLayer {
 export interface SignalOptions {
   /** Loss for the backward pass: `categoricalCrossentropy` (default) or `meanSquaredError`. */
   loss?: 'categoricalCrossentropy' | 'meanSquaredError';
-  /** Ratio to the first layer beyond which a layer is flagged; default 1e3 (and 1e-3). */
+  /** Ratio beyond which a layer is flagged (activations vs the first layer, gradients vs the last); default 1e3 (and 1e-3). */
   ratio?: number;
 }
 
@@ -131,18 +132,20 @@ export function signalPropagation(model: tf.LayersModel, x: tf.Tensor, y?: tf.Te
       row.gradPreStd = g?.pre ?? null;
     }
   }
-  const flag = (pick: (r: SignalLayer) => number | null, what: string): void => {
-    const first = rows.length ? pick(rows[0]) : null;
-    if (first === null || !(first > 0)) return;
+  // Each signal is compared with the layer it enters at: activations with the first layer,
+  // gradients with the last (where the loss gradient enters the network).
+  const flag = (pick: (r: SignalLayer) => number | null, what: string, reference: SignalLayer | undefined): void => {
+    const ref = reference ? pick(reference) : null;
+    if (ref === null || !(ref > 0)) return;
     for (const r of rows) {
       const v = pick(r);
       if (v === null) continue;
-      if (v / first < 1 / ratio) r.flags.push(`${what} vanishing`);
-      if (v / first > ratio) r.flags.push(`${what} exploding`);
+      if (v / ref < 1 / ratio) r.flags.push(`${what} vanishing`);
+      if (v / ref > ratio) r.flags.push(`${what} exploding`);
     }
   };
-  flag((r) => r.postStd, 'activation');
-  flag((r) => r.gradPreStd, 'gradient');
+  flag((r) => r.postStd, 'activation', rows[0]);
+  flag((r) => r.gradPreStd, 'gradient', rows[rows.length - 1]);
   return {
     layers: rows,
     vanishing: rows.filter((r) => r.flags.some((f) => f.endsWith('vanishing'))).map((r) => r.layer),
