@@ -155,3 +155,24 @@ export function kernelLayers(model: tf.LayersModel): Layer[] {
 export function isChain(model: tf.LayersModel): boolean {
   return model.layers.every((l) => producers(l).length <= 1 && consumers(l).length <= 1);
 }
+
+/**
+ * Replaces weights of `layer` by index (the tensors are taken over and disposed) and, when
+ * `zeroBiases`, sets its bias weights to zero.
+ */
+export function replaceWeights(layer: Layer, replacements: ReadonlyMap<number, tf.Tensor>, zeroBiases: boolean): void {
+  const weights = layer.getWeights();
+  const made: tf.Tensor[] = [...replacements.values()];
+  const next = weights.map((w, i) => {
+    const r = replacements.get(i);
+    if (r) return r;
+    if (zeroBiases && /bias$/.test(layer.weights[i].originalName)) {
+      const zeros = tf.zerosLike(w);
+      made.push(zeros);
+      return zeros;
+    }
+    return w;
+  });
+  layer.setWeights(next);
+  tf.dispose(made);
+}

@@ -15,7 +15,7 @@ import type { GainMode } from '../math/gains.js';
 import { activationGain, GainCriterion } from '../initializers/activation_aware.js';
 import { Distribution, VarianceScaling } from '../initializers/variance_scaling.js';
 import { Xoshiro128, freshSeed } from '../sampling/prng.js';
-import { FoundActivation, activationAfter, activationBefore, className, kernelSlots } from './graph.js';
+import { FoundActivation, activationAfter, activationBefore, className, kernelSlots, replaceWeights } from './graph.js';
 
 export interface InitializeModelOptions {
   /** `he` (default): input-side nonlinearity for fanIn, output-side for fanOut; `pytorch`: output-side always. */
@@ -73,8 +73,7 @@ export function initializeModel(model: tf.LayersModel, options: InitializeModelO
       continue;
     }
     const weights = layer.getWeights();
-    const fresh: tf.Tensor[] = [];
-    const next = weights.slice();
+    const kernels = new Map<number, tf.Tensor>();
     slots.forEach((slot, k) => {
       const before: FoundActivation = k === 0 ? activationBefore(layer) : { name: 'linear', source: `${layer.name} (previous kernel)` };
       const after: FoundActivation = k === slots.length - 1 ? activationAfter(layer) : { name: 'linear', source: `${layer.name} (next kernel)` };
@@ -84,22 +83,10 @@ export function initializeModel(model: tf.LayersModel, options: InitializeModelO
       const fans = computeFans(shape, { layout: slot.layout });
       const fan = mode === 'fanIn' ? fans.fanIn : fans.fanOut;
       const init = new VarianceScaling({ scale: gain * gain, mode, distribution, layout: slot.layout, seed: seeds.nextInt32() >>> 0 });
-      const kernel = init.apply(shape);
-      fresh.push(kernel);
-      next[slot.index] = kernel;
+      kernels.set(slot.index, init.apply(shape));
       reports.push({ layer: layer.name, className: cls, weight: slot.name, activation: describeActivation(chosen), gain, fan, std: gain / Math.sqrt(fan) });
     });
-    if (options.zeroBiases ?? true) {
-      weights.forEach((w, i) => {
-        if (/bias$/.test(layer.weights[i].originalName)) {
-          const zeros = tf.zerosLike(w);
-          fresh.push(zeros);
-          next[i] = zeros;
-        }
-      });
-    }
-    layer.setWeights(next);
-    tf.dispose(fresh);
+    replaceWeights(layer, kernels, options.zeroBiases ?? true);
   }
   return reports;
 }

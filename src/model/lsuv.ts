@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Orthogonal } from '../initializers/orthogonal.js';
 import { InitializerConfigError } from '../errors.js';
 import { Xoshiro128, freshSeed } from '../sampling/prng.js';
-import { isChain, kernelLayers, kernelSlots } from './graph.js';
+import { isChain, kernelLayers, kernelSlots, replaceWeights } from './graph.js';
 import { intermediateValues, linearProbe, tensorStats } from './probe.js';
 
 export interface LsuvOptions {
@@ -41,22 +41,8 @@ function orthonormalPreInit(layers: tf.layers.Layer[], seed: number): void {
   const seeds = new Xoshiro128(seed);
   for (const layer of layers) {
     const weights = layer.getWeights();
-    const next = weights.slice();
-    const fresh: tf.Tensor[] = [];
-    for (const slot of kernelSlots(layer)) {
-      const k = new Orthogonal({ seed: seeds.nextInt32() >>> 0 }).apply(weights[slot.index].shape);
-      fresh.push(k);
-      next[slot.index] = k;
-    }
-    weights.forEach((w, i) => {
-      if (/bias$/.test(layer.weights[i].originalName)) {
-        const z = tf.zerosLike(w);
-        fresh.push(z);
-        next[i] = z;
-      }
-    });
-    layer.setWeights(next);
-    tf.dispose(fresh);
+    const kernels = new Map(kernelSlots(layer).map((slot) => [slot.index, new Orthogonal({ seed: seeds.nextInt32() >>> 0 }).apply(weights[slot.index].shape)]));
+    replaceWeights(layer, kernels, true);
   }
 }
 
@@ -93,13 +79,8 @@ export function lsuv(model: tf.LayersModel, batch: tf.Tensor | tf.Tensor[], opti
       z.dispose();
       variance = std * std;
       if (Math.abs(variance - 1) < tolerance || iterations === maxIterations || !(variance > 0)) break;
-      const weights = layer.getWeights();
-      const scaled = tf.div(weights[slot.index], Math.sqrt(variance));
-      const next = weights.slice();
-      next[slot.index] = scaled;
-      layer.setWeights(next);
-      probe.setWeights(next);
-      scaled.dispose();
+      replaceWeights(layer, new Map([[slot.index, tf.div(layer.getWeights()[slot.index], Math.sqrt(variance))]]), false);
+      probe.setWeights(layer.getWeights());
       iterations++;
     }
     if (chain) h = layer.apply(input) as tf.Tensor;
