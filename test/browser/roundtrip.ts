@@ -1,0 +1,70 @@
+/**
+ * Runs in Chromium (bundled by esbuild in test/browser.test.ts): builds models with every
+ * initializer class (the published ES module build, as a bundler resolves 'tfjs-initializers'), saves them to IndexedDB, localStorage and memory, loads them back and
+ * reports what it found on window.__result.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {
+  ActivationAware, GlorotNormal, GlorotUniform, HeNormal, HeUniform, LeCunNormal, LeCunUniform, Orthogonal, VarianceScaling,
+} from 'tfjs-initializers';
+
+interface Check { name: string; store: string; topology: boolean; configs: boolean; weights: boolean; predictions: boolean }
+
+const INITS: Array<[string, () => unknown]> = [
+  ['VarianceScaling', () => new VarianceScaling({ scale: 1.7, mode: 'fanGeoAvg', distribution: 'uniform', seed: 1 })],
+  ['GlorotUniform', () => new GlorotUniform({ gain: 5 / 3, seed: 2 })],
+  ['GlorotNormal', () => new GlorotNormal({ seed: 3 })],
+  ['HeUniform', () => new HeUniform({ negativeSlope: 0.1, seed: 4 })],
+  ['HeNormal', () => new HeNormal({ negativeSlope: 0.2, seed: 5 })],
+  ['LeCunUniform', () => new LeCunUniform({ seed: 6 })],
+  ['LeCunNormal', () => new LeCunNormal({ seed: 7 })],
+  ['Orthogonal', () => new Orthogonal({ gain: 1.3, seed: 8 })],
+  ['ActivationAware', () => new ActivationAware({ activation: 'gelu_new', seed: 9 })],
+];
+
+function build(init: () => unknown): tf.Sequential {
+  return tf.sequential({
+    layers: [
+      tf.layers.dense({ units: 8, inputShape: [5], activation: 'relu', kernelInitializer: init() as never }),
+      tf.layers.dense({ units: 3, kernelInitializer: init() as never }),
+    ],
+  });
+}
+
+const kernelConfigs = (m: tf.LayersModel): string => JSON.stringify(m.layers.map((l) => (l.getConfig() as { kernelInitializer: unknown }).kernelInitializer));
+const same = (a: ArrayLike<number>, b: ArrayLike<number>): boolean => a.length === b.length && Array.from(a).every((v, i) => Object.is(v, b[i]));
+
+async function main(): Promise<void> {
+  await tf.setBackend('cpu');
+  const checks: Check[] = [];
+  const x = tf.tensor2d([[0.1, -0.2, 0.3, 0.4, -0.5], [1, 2, -1, 0.5, 0]]);
+  for (const [name, init] of INITS) {
+    const model = build(init);
+    for (const store of [`indexeddb://rt-${name}`, `localstorage://rt-${name}`, 'memory']) {
+      let loaded: tf.LayersModel;
+      if (store === 'memory') {
+        let artifacts: tf.io.ModelArtifacts | null = null;
+        await model.save(tf.io.withSaveHandler(async (a) => { artifacts = a; return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) }; }));
+        loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts as unknown as tf.io.ModelArtifacts));
+      } else {
+        await model.save(store);
+        loaded = await tf.loadLayersModel(store);
+      }
+      const wa = model.getWeights();
+      const wb = loaded.getWeights();
+      checks.push({
+        name, store: store.split(':')[0],
+        topology: model.toJSON() === loaded.toJSON(),
+        configs: kernelConfigs(model) === kernelConfigs(loaded),
+        weights: wa.length === wb.length && wa.every((w, i) => same(w.dataSync(), wb[i].dataSync())),
+        predictions: same((model.predict(x) as tf.Tensor).dataSync(), (loaded.predict(x) as tf.Tensor).dataSync()),
+      });
+      loaded.dispose();
+    }
+    model.dispose();
+  }
+  const reference = Array.from(new HeNormal({ seed: 7 }).apply([5, 8]).dataSync());
+  (window as unknown as { __result: unknown }).__result = { checks, reference };
+}
+
+main().catch((e: Error) => { (window as unknown as { __result: unknown }).__result = { error: `${e.message}\n${e.stack}` }; });
