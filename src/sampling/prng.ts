@@ -60,6 +60,22 @@ export class Xoshiro128 {
     return result;
   }
 
+  /** Copies the four state words into `into` (for loops that step the generator inline). */
+  saveState(into: Int32Array): void {
+    into[0] = this.s0;
+    into[1] = this.s1;
+    into[2] = this.s2;
+    into[3] = this.s3;
+  }
+
+  /** Restores the four state words from `from`. */
+  loadState(from: Int32Array): void {
+    this.s0 = from[0];
+    this.s1 = from[1];
+    this.s2 = from[2];
+    this.s3 = from[3];
+  }
+
   /** Next output as a double in [0, 1) with 24 random bits (exact in float32). */
   nextFloat24(): number {
     return (this.nextInt32() >>> 8) * TWO_POW_MINUS_24;
