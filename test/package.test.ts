@@ -62,6 +62,17 @@ describe('the npm tarball', () => {
     expect(out.trim().split('\n').pop()).toBe('[5,2]');
   });
 
+  it("runs the README's quick start as written (examples/quickstart.js)", () => {
+    const out = execFileSync(process.execPath, [path.join(root, 'examples', 'quickstart.js')], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const first = /first kernel std: ([\d.]+) \(target ([\d.]+)\)/.exec(out);
+    const stock = /stock heNormal std: [\d.]+ \(target [\d.]+; ratio ([\d.]+)\)/.exec(out);
+    expect(first).not.toBeNull();
+    expect(stock).not.toBeNull();
+    // 784 x 256 = 200,704 draws: relative standard error of the std 1/sqrt(2n) = 0.16%; 6 SE = 0.95%
+    expect(Math.abs(Number(first?.[1]) / Number(first?.[2]) - 1)).toBeLessThan(0.0095 + 0.0002);
+    expect(Math.abs(Number(stock?.[1]) - 0.8796)).toBeLessThan(0.01);
+  });
+
   it('type-checks a TypeScript consumer against the shipped declarations', () => {
     fs.writeFileSync(path.join(project, 'consumer.ts'), `
       import * as tf from '@tensorflow/tfjs';
