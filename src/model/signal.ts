@@ -61,7 +61,7 @@ function backward(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, kind: NonNu
         const probe = linearProbe(layer, h);
         probes.set(layer, probe);
         const z = probe.apply(h) as tf.Tensor;
-        eps.set(layer, tf.variable(tf.zerosLike(z), true, `${layer.name}_eps_${Date.now()}`));
+        eps.set(layer, tf.variable(tf.zerosLike(z), true));
         const act = (layer.getConfig() as Record<string, unknown>).activation;
         activations.set(layer, tf.layers.activation({ activation: (act ?? 'linear') as 'linear' }));
         h = activations.get(layer)?.apply(z) as tf.Tensor;
