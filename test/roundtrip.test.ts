@@ -77,6 +77,11 @@ describe('save and load round trips for every initializer class', () => {
       expect(saved.trainingConfig.loss).toBe('categorical_crossentropy');
       expect(loaded.optimizer).toBeDefined();
       expect(loaded.optimizer.getClassName()).toBe('Adam');
+      // the optimizer state (Adam's iteration count and moments) comes back value for value
+      const [sa, sb] = [await seq.optimizer.getWeights(), await loaded.optimizer.getWeights()];
+      expect(sb.map((w) => w.name)).toEqual(sa.map((w) => w.name));
+      sa.forEach((w, i) => expect(Array.from(sb[i].tensor.dataSync())).toEqual(Array.from(w.tensor.dataSync())));
+      expect(sa.length).toBeGreaterThan(1);
 
       let artifacts: tf.io.ModelArtifacts | null = null;
       await seq.save(tf.io.withSaveHandler(async (a) => { artifacts = a; return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) }; }));
