@@ -27,7 +27,10 @@ function parseArgs(argv) {
     if (a === '--json') args.json = true;
     else if (a === '--all') args.all = true;
     else if (a === '--no-rss') args.rss = false;
-    else if (a === '--runs') args.runs = Number(argv[++i]);
+    else if (a === '--runs') {
+      const raw = argv[++i];
+      args.runs = /^\d+$/.test(String(raw)) ? Number(raw) : raw;
+    }
     else if (a === '--backends') args.backends = String(argv[++i]).split(',');
     else {
       console.error(`bench: unknown argument ${a}`);
@@ -35,7 +38,7 @@ function parseArgs(argv) {
     }
   }
   if (!Number.isInteger(args.runs) || args.runs < 1) {
-    console.error(`bench: --runs must be a positive integer; got ${args.runs}`);
+    console.error(`bench: --runs must be a positive integer; got ${JSON.stringify(args.runs)}`);
     process.exit(2);
   }
   return args;
