@@ -22,5 +22,5 @@ export function describe(value: unknown): string {
     return String(value);
   }
   if (Array.isArray(value)) return value.length > 8 ? `[${value.slice(0, 8).map(describe).join(', ')}, ...]` : `[${value.map(describe).join(', ')}]`;
-  return `a ${typeof value === 'object' ? 'n object' : typeof value}`.replace('a n', 'an');
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }

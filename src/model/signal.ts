@@ -43,23 +43,23 @@ function lossOf(kind: NonNullable<SignalOptions['loss']>, y: tf.Tensor, p: tf.Te
 
 /**
  * Backward statistics for a chain-shaped model: runs the layers eagerly with each kernel
- * layer split into a linear probe plus its activation, and differentiates the loss with
- * respect to a zero added to every pre-activation and to every probe kernel.
+ * layer split into its linear probe (from the forward pass) plus its activation, and
+ * differentiates the loss with respect to a zero added to every pre-activation and to every
+ * probe kernel.
  */
-function backward(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, kind: NonNullable<SignalOptions['loss']>): Map<string, { kernel: number; pre: number }> {
-  const kernels = new Set(kernelLayers(model));
+function backward(
+  model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, kind: NonNullable<SignalOptions['loss']>, probes: ReadonlyMap<tf.layers.Layer, tf.layers.Layer>,
+): Map<string, { kernel: number; pre: number }> {
   const order = model.layers.filter((l) => l.getClassName() !== 'InputLayer');
-  const probes = new Map<tf.layers.Layer, tf.layers.Layer>();
   const eps = new Map<tf.layers.Layer, tf.Variable>();
   const activations = new Map<tf.layers.Layer, tf.layers.Layer>();
   const out = new Map<string, { kernel: number; pre: number }>();
-  // Build probes and zero perturbations with a forward pass.
+  // Zero perturbations shaped like each pre-activation, from a forward pass.
   tf.tidy(() => {
     let h: tf.Tensor = x;
     for (const layer of order) {
-      if (kernels.has(layer)) {
-        const probe = linearProbe(layer, h);
-        probes.set(layer, probe);
+      const probe = probes.get(layer);
+      if (probe) {
         const z = probe.apply(h) as tf.Tensor;
         eps.set(layer, tf.variable(tf.zerosLike(z), true));
         const act = (layer.getConfig() as Record<string, unknown>).activation;
@@ -92,7 +92,6 @@ function backward(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, kind: NonNu
     out.set(layer.name, { kernel: tensorStats(grads[kName]).std, pre: tensorStats(grads[eName]).std * (x.shape[0] ?? 1) });
   }
   tf.dispose([value, ...Object.values(grads), ...eps.values()]);
-  for (const probe of probes.values()) probe.dispose();
   return out;
 }
 
@@ -107,14 +106,15 @@ export function signalPropagation(model: tf.LayersModel, x: tf.Tensor, y?: tf.Te
   const afters = layers.map((l) => activationAfter(l));
   const symbolic = layers.flatMap((l, i) => [l.input as tf.SymbolicTensor, ((afters[i].layer ?? l).output) as tf.SymbolicTensor]);
   const values = intermediateValues(model, x, symbolic);
+  const probes = new Map<tf.layers.Layer, tf.layers.Layer>();
   const rows: SignalLayer[] = layers.map((layer, i) => {
     const input = values[2 * i];
     const probe = linearProbe(layer, input);
+    probes.set(layer, probe);
     const pre = probe.apply(input) as tf.Tensor;
     const preS = tensorStats(pre);
     const postS = tensorStats(values[2 * i + 1]);
     pre.dispose();
-    probe.dispose();
     const a = afters[i];
     return {
       layer: layer.name, depth: i + 1, activation: `${a.name}${a.alpha !== undefined ? `(${a.alpha})` : ''}`,
@@ -123,14 +123,18 @@ export function signalPropagation(model: tf.LayersModel, x: tf.Tensor, y?: tf.Te
     };
   });
   tf.dispose(values);
-  if (y !== undefined) {
-    if (!isChain(model)) throw new Error('signalPropagation: the backward pass needs a chain-shaped model (every layer with one input and one consumer); call it without y for forward statistics');
-    const grads = backward(model, x, y, options.loss ?? 'categoricalCrossentropy');
-    for (const row of rows) {
-      const g = grads.get(row.layer);
-      row.gradKernelStd = g?.kernel ?? null;
-      row.gradPreStd = g?.pre ?? null;
+  try {
+    if (y !== undefined) {
+      if (!isChain(model)) throw new Error('signalPropagation: the backward pass needs a chain-shaped model (every layer with one input and one consumer); call it without y for forward statistics');
+      const grads = backward(model, x, y, options.loss ?? 'categoricalCrossentropy', probes);
+      for (const row of rows) {
+        const g = grads.get(row.layer);
+        row.gradKernelStd = g?.kernel ?? null;
+        row.gradPreStd = g?.pre ?? null;
+      }
     }
+  } finally {
+    for (const probe of probes.values()) probe.dispose();
   }
   // Each signal is compared with the layer it enters at: activations with the first layer,
   // gradients with the last (where the loss gradient enters the network).
