@@ -16,7 +16,9 @@ const ours = require('..');
 
 // Stock orthogonal warns on every call above 2000 elements; keep the table readable.
 const warn = console.warn;
-console.warn = (...m) => { if (!String(m[0]).startsWith('Orthogonal initializer is being called')) warn(...m); };
+console.warn = (...m) => {
+  if (!String(m[0]).startsWith('Orthogonal initializer is being called')) warn(...m);
+};
 const { Xoshiro128 } = require('../dist/cjs/sampling/prng.js');
 const { fillNormal } = require('../dist/cjs/sampling/distributions.js');
 
@@ -30,8 +32,7 @@ function parseArgs(argv) {
     else if (a === '--runs') {
       const raw = argv[++i];
       args.runs = /^\d+$/.test(String(raw)) ? Number(raw) : raw;
-    }
-    else if (a === '--backends') args.backends = String(argv[++i]).split(',');
+    } else if (a === '--backends') args.backends = String(argv[++i]).split(',');
     else {
       console.error(`bench: unknown argument ${a}`);
       process.exit(2);
@@ -74,15 +75,33 @@ function compare(stock, mine, runs) {
 function cases(backend, args) {
   const list = [];
   for (const n of [1024, 4096]) {
-    list.push({ name: `glorotUniform ${n}x${n}`, shape: [n, n], stock: () => tf.initializers.glorotUniform({ seed: 1 }), mine: () => ours.glorotUniform({ seed: 1 }) });
-    list.push({ name: `heNormal ${n}x${n}`, shape: [n, n], stock: () => tf.initializers.heNormal({ seed: 1 }), mine: () => ours.heNormal({ seed: 1 }) });
+    list.push({
+      name: `glorotUniform ${n}x${n}`,
+      shape: [n, n],
+      stock: () => tf.initializers.glorotUniform({ seed: 1 }),
+      mine: () => ours.glorotUniform({ seed: 1 }),
+    });
+    list.push({
+      name: `heNormal ${n}x${n}`,
+      shape: [n, n],
+      stock: () => tf.initializers.heNormal({ seed: 1 }),
+      mine: () => ours.heNormal({ seed: 1 }),
+    });
   }
-  list.push({ name: 'heNormal conv [3,3,256,256]', shape: [3, 3, 256, 256], stock: () => tf.initializers.heNormal({ seed: 1 }), mine: () => ours.heNormal({ seed: 1 }) });
+  list.push({
+    name: 'heNormal conv [3,3,256,256]',
+    shape: [3, 3, 256, 256],
+    stock: () => tf.initializers.heNormal({ seed: 1 }),
+    mine: () => ours.heNormal({ seed: 1 }),
+  });
   for (const n of [128, 256, 512]) {
     const skipStock = backend === 'cpu' && n > 256 && !args.all;
     list.push({
-      name: `orthogonal ${n}x${n}`, shape: [n, n], runs: n >= 256 ? Math.min(args.runs, 3) : args.runs,
-      stock: skipStock ? null : () => tf.initializers.orthogonal({ seed: 1 }), mine: () => ours.orthogonal({ seed: 1 }),
+      name: `orthogonal ${n}x${n}`,
+      shape: [n, n],
+      runs: n >= 256 ? Math.min(args.runs, 3) : args.runs,
+      stock: skipStock ? null : () => tf.initializers.orthogonal({ seed: 1 }),
+      mine: () => ours.orthogonal({ seed: 1 }),
     });
   }
   return list;
@@ -95,7 +114,7 @@ function peakRss(which) {
     const ours = require(${JSON.stringify(path.resolve(__dirname, '..'))});
     tf.setBackend('cpu');
     const before = process.memoryUsage().rss;
-    const init = ${which === 'stock' ? "tf.initializers.heNormal({ seed: 1 })" : "ours.heNormal({ seed: 1 })"};
+    const init = ${which === 'stock' ? 'tf.initializers.heNormal({ seed: 1 })' : 'ours.heNormal({ seed: 1 })'};
     const t = init.apply([4096, 4096]);
     t.dataSync();
     console.log(JSON.stringify({ baseline: before, peak: process.resourceUsage().maxRSS * 1024 }));`;
@@ -105,8 +124,15 @@ function peakRss(which) {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  const results = { machine: { node: process.version, cpus: require('os').cpus().length, cpu: require('os').cpus()[0].model }, cases: [], rawNormals: null, rss: null };
-  const log = (...m) => { if (!args.json) console.log(...m); };
+  const results = {
+    machine: { node: process.version, cpus: require('os').cpus().length, cpu: require('os').cpus()[0].model },
+    cases: [],
+    rawNormals: null,
+    rss: null,
+  };
+  const log = (...m) => {
+    if (!args.json) console.log(...m);
+  };
   for (const backend of args.backends) {
     await tf.setBackend(backend);
     await tf.ready();
@@ -118,25 +144,42 @@ async function main() {
       const mine = c.mine();
       const r = compare(stock && (() => stock.apply(c.shape)), () => mine.apply(c.shape), c.runs ?? args.runs);
       results.cases.push({ backend, name: c.name, ...r });
-      log(`| ${c.name} | ${r.stockMs === null ? 'skipped' : r.stockMs.toFixed(1)} | ${r.oursMs.toFixed(1)} | ${r.ratio === null ? '-' : r.ratio.toFixed(1) + 'x'} |`);
+      log(
+        `| ${c.name} | ${r.stockMs === null ? 'skipped' : r.stockMs.toFixed(1)} | ${r.oursMs.toFixed(1)} | ${r.ratio === null ? '-' : r.ratio.toFixed(1) + 'x'} |`,
+      );
     }
   }
   // Raw generation: 2^24 standard normals, ours into a Float32Array vs stock tf.randomNormal on cpu.
   await tf.setBackend('cpu');
   const n = 16777216;
   const buf = new Float32Array(n);
-  const raw = compare(() => tf.randomNormal([n], 0, 1, 'float32', 1), () => fillNormal(buf, new Xoshiro128(1), 0, 1), args.runs);
-  results.rawNormals = { count: n, stockPerSec: n / (raw.stockMs / 1000), oursPerSec: n / (raw.oursMs / 1000), ratio: raw.ratio };
+  const raw = compare(
+    () => tf.randomNormal([n], 0, 1, 'float32', 1),
+    () => fillNormal(buf, new Xoshiro128(1), 0, 1),
+    args.runs,
+  );
+  results.rawNormals = {
+    count: n,
+    stockPerSec: n / (raw.stockMs / 1000),
+    oursPerSec: n / (raw.oursMs / 1000),
+    ratio: raw.ratio,
+  };
   // The floor any initializer pays for a fresh output: allocating and first touching it.
   const floor = compare(null, () => new Float32Array(n).fill(1), args.runs);
   results.allocationFloorMs = { elements: n, ms: floor.oursMs };
-  log(`allocating and touching a fresh 2^24-float32 output (the floor for a 4096x4096 kernel): ${floor.oursMs.toFixed(1)} ms`);
-  log(`\nraw normals (2^24): stock ${(results.rawNormals.stockPerSec / 1e6).toFixed(1)} M/s, ours ${(results.rawNormals.oursPerSec / 1e6).toFixed(1)} M/s (${raw.ratio.toFixed(1)}x)`);
+  log(
+    `allocating and touching a fresh 2^24-float32 output (the floor for a 4096x4096 kernel): ${floor.oursMs.toFixed(1)} ms`,
+  );
+  log(
+    `\nraw normals (2^24): stock ${(results.rawNormals.stockPerSec / 1e6).toFixed(1)} M/s, ours ${(results.rawNormals.oursPerSec / 1e6).toFixed(1)} M/s (${raw.ratio.toFixed(1)}x)`,
+  );
   if (args.rss) {
     const s = peakRss('stock');
     const o = peakRss('ours');
     results.rss = { stockPeakMiB: s.peak / 2 ** 20, oursPeakMiB: o.peak / 2 ** 20 };
-    log(`peak RSS, one 4096x4096 heNormal in a fresh process: stock ${results.rss.stockPeakMiB.toFixed(0)} MiB, ours ${results.rss.oursPeakMiB.toFixed(0)} MiB`);
+    log(
+      `peak RSS, one 4096x4096 heNormal in a fresh process: stock ${results.rss.stockPeakMiB.toFixed(0)} MiB, ours ${results.rss.oursPeakMiB.toFixed(0)} MiB`,
+    );
   }
   log(`\nmachine: ${results.machine.cpu}, ${results.machine.cpus} cores, node ${results.machine.node}`);
   if (args.json) console.log(JSON.stringify(results, null, 2));

@@ -21,6 +21,9 @@ export function describe(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) {
     return String(value);
   }
-  if (Array.isArray(value)) return value.length > 8 ? `[${value.slice(0, 8).map(describe).join(', ')}, ...]` : `[${value.map(describe).join(', ')}]`;
+  if (Array.isArray(value))
+    return value.length > 8
+      ? `[${value.slice(0, 8).map(describe).join(', ')}, ...]`
+      : `[${value.map(describe).join(', ')}]`;
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }

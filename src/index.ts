@@ -6,8 +6,16 @@ import './initializers/registry.js';
 import { ActivationAware, ActivationAwareOptions } from './initializers/activation_aware.js';
 import { Orthogonal, OrthogonalOptions } from './initializers/orthogonal.js';
 import {
-  GlorotNormal, GlorotOptions, GlorotUniform, HeNormal, HeOptions, HeUniform, LeCunNormal, LeCunUniform,
-  NormalPresetOptions, PresetOptions,
+  GlorotNormal,
+  GlorotOptions,
+  GlorotUniform,
+  HeNormal,
+  HeOptions,
+  HeUniform,
+  LeCunNormal,
+  LeCunUniform,
+  NormalPresetOptions,
+  PresetOptions,
 } from './initializers/presets.js';
 import { VarianceScaling, VarianceScalingOptions } from './initializers/variance_scaling.js';
 
@@ -22,9 +30,18 @@ export { TRUNCATED_NORMAL_STD } from './sampling/distributions.js';
 export { Xoshiro128 } from './sampling/prng.js';
 export { CLASS_PREFIX, ConfiguredInitializer } from './initializers/base.js';
 export {
-  VarianceScaling, VarianceScalingPreset, varianceScalingStd, FAN_MODES, DISTRIBUTIONS,
+  VarianceScaling,
+  VarianceScalingPreset,
+  varianceScalingStd,
+  FAN_MODES,
+  DISTRIBUTIONS,
 } from './initializers/variance_scaling.js';
-export type { VarianceScalingOptions, VarianceScalingParams, FanMode, Distribution } from './initializers/variance_scaling.js';
+export type {
+  VarianceScalingOptions,
+  VarianceScalingParams,
+  FanMode,
+  Distribution,
+} from './initializers/variance_scaling.js';
 export { GlorotUniform, GlorotNormal, HeUniform, HeNormal, LeCunUniform, LeCunNormal } from './initializers/presets.js';
 export type { GlorotOptions, HeOptions, PresetOptions, NormalPresetOptions } from './initializers/presets.js';
 export { Orthogonal } from './initializers/orthogonal.js';

@@ -7,6 +7,13 @@
 import { registerFileSystem } from './io/file_system.js';
 
 export * from './index.js';
-export { NodeFileSystem, fileSystem, fileSystemRouter, registerFileSystem, modelJsonText, writeFileAtomic } from './io/file_system.js';
+export {
+  NodeFileSystem,
+  fileSystem,
+  fileSystemRouter,
+  registerFileSystem,
+  modelJsonText,
+  writeFileAtomic,
+} from './io/file_system.js';
 
 registerFileSystem();

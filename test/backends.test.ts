@@ -3,7 +3,11 @@ import '@tensorflow/tfjs-backend-wasm';
 import { activationAware, glorotUniform, heNormal, orthogonal } from '../src';
 
 /** Values of one draw on the given backend. */
-async function drawOn(backend: string, make: () => { apply(shape: number[]): tf.Tensor }, shape: number[]): Promise<Float32Array> {
+async function drawOn(
+  backend: string,
+  make: () => { apply(shape: number[]): tf.Tensor },
+  shape: number[],
+): Promise<Float32Array> {
   await tf.setBackend(backend);
   await tf.ready();
   expect(tf.getBackend()).toBe(backend);

@@ -13,11 +13,22 @@ import { HeNormal } from '../src';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const available = fs.existsSync(CHROMIUM);
-if (!available && process.env.REQUIRE_BROWSER === '1') throw new Error(`REQUIRE_BROWSER=1 but no Chromium at ${CHROMIUM}`);
-if (!available) console.warn(`browser round trips skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+if (!available && process.env.REQUIRE_BROWSER === '1')
+  throw new Error(`REQUIRE_BROWSER=1 but no Chromium at ${CHROMIUM}`);
+if (!available)
+  console.warn(
+    `browser round trips skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`,
+  );
 const describeBrowser = available ? describe : describe.skip;
 
-interface Check { name: string; store: string; topology: boolean; configs: boolean; weights: boolean; predictions: boolean }
+interface Check {
+  name: string;
+  store: string;
+  topology: boolean;
+  configs: boolean;
+  weights: boolean;
+  predictions: boolean;
+}
 
 describeBrowser('in the browser (headless Chromium)', () => {
   let result: { checks?: Check[]; reference?: number[]; error?: string };
@@ -26,8 +37,13 @@ describeBrowser('in the browser (headless Chromium)', () => {
   beforeAll(async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-init-browser-'));
     const out = buildSync({
-      entryPoints: [path.join(__dirname, 'browser', 'roundtrip.ts')], bundle: true, platform: 'browser', format: 'iife',
-      outfile: path.join(dir, 'bundle.js'), logLevel: 'silent', target: 'es2020',
+      entryPoints: [path.join(__dirname, 'browser', 'roundtrip.ts')],
+      bundle: true,
+      platform: 'browser',
+      format: 'iife',
+      outfile: path.join(dir, 'bundle.js'),
+      logLevel: 'silent',
+      target: 'es2020',
       // resolve 'tfjs-initializers' as a user's bundler does: through package.json to dist/esm (no source paths)
       tsconfig: path.join(__dirname, '..', 'tsconfig.build.json'),
     });
@@ -44,12 +60,23 @@ describeBrowser('in the browser (headless Chromium)', () => {
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     try {
       const tab = await browser.newPage();
       await tab.goto(`http://127.0.0.1:${port}/`);
-      await tab.waitForFunction(() => (window as unknown as { __result?: unknown }).__result !== undefined, undefined, { timeout: 120000 });
+      await tab.waitForFunction(() => (window as unknown as { __result?: unknown }).__result !== undefined, undefined, {
+        timeout: 120000,
+      });
       result = await tab.evaluate(() => (window as unknown as { __result: never }).__result);
     } finally {
       await browser.close();
@@ -68,7 +95,15 @@ describeBrowser('in the browser (headless Chromium)', () => {
     expect(result.error).toBeUndefined();
     const checks = result.checks as Check[];
     expect(checks).toHaveLength(27);
-    for (const c of checks) expect(c).toEqual({ name: c.name, store: c.store, topology: true, configs: true, weights: true, predictions: true });
+    for (const c of checks)
+      expect(c).toEqual({
+        name: c.name,
+        store: c.store,
+        topology: true,
+        configs: true,
+        weights: true,
+        predictions: true,
+      });
   });
 
   it('a seed gives the same weights in the browser as in Node', async () => {

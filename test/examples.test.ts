@@ -41,7 +41,8 @@ describe('data pipeline', () => {
     expect(train.n).toBe(400);
     expect(test.n).toBe(100);
     for (let d = 0; d < 10; d++) expect(Array.from(test.y).filter((y) => y === d).length).toBe(10);
-    const key = (x: Float32Array, i: number): string => Buffer.from(x.buffer, x.byteOffset + i * 784 * 4, 784 * 4).toString('base64');
+    const key = (x: Float32Array, i: number): string =>
+      Buffer.from(x.buffer, x.byteOffset + i * 784 * 4, 784 * 4).toString('base64');
     const trainKeys = new Set(Array.from({ length: train.n }, (_, i) => key(train.x, i)));
     let shared = 0;
     for (let i = 0; i < test.n; i++) if (trainKeys.has(key(test.x, i))) shared++;
@@ -51,7 +52,8 @@ describe('data pipeline', () => {
   });
 
   it('tokenizer: subject and body only, lower case, HTML stripped', () => {
-    const raw = 'From: list@example.org\nReceived: relay.example.net\nSubject: Cheap MEDS now\n\n<b>Buy</b> cheap &amp; fast! Visit www.example.com';
+    const raw =
+      'From: list@example.org\nReceived: relay.example.net\nSubject: Cheap MEDS now\n\n<b>Buy</b> cheap &amp; fast! Visit www.example.com';
     const text = subjectAndBody(raw);
     expect(text).not.toMatch(/relay|list@/);
     expect(tokenize(text)).toEqual(['cheap', 'meds', 'now', 'buy', 'cheap', 'fast', 'visit', 'www', 'example', 'com']);
@@ -103,7 +105,10 @@ describe('CLI arguments', () => {
     const file = path.join(dir, 'a-file');
     fs.writeFileSync(file, 'x');
     const lines: string[] = [];
-    const code = await run(['compare', '--out', path.join(file, 'sub')], { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+    const code = await run(['compare', '--out', path.join(file, 'sub')], {
+      out: (l) => lines.push(l),
+      err: (l) => lines.push(l),
+    });
     expect(code).toBe(2);
     expect(lines.join('\n')).toMatch(/is not a writable folder/);
     expect(fs.readdirSync(dir)).toEqual(['a-file']);
@@ -119,8 +124,25 @@ describe('compare: one-epoch smoke run of every task on a slice', () => {
   it('writes report.md, results.json, one SVG per task, and a reloaded model with identical predictions', async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-init-report-'));
     const lines: string[] = [];
-    const code = await run(['compare', '--task', 'all', '--epochs', '1', '--limit', '30', '--backend', 'cpu', '--arms', 'stock-default,he,activation-aware', '--out', out, '--quiet'],
-      { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+    const code = await run(
+      [
+        'compare',
+        '--task',
+        'all',
+        '--epochs',
+        '1',
+        '--limit',
+        '30',
+        '--backend',
+        'cpu',
+        '--arms',
+        'stock-default,he,activation-aware',
+        '--out',
+        out,
+        '--quiet',
+      ],
+      { out: (l) => lines.push(l), err: (l) => lines.push(l) },
+    );
     expect(code).toBe(0);
     const results = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
     expect(results.backend).toBe('cpu');
@@ -139,7 +161,10 @@ describe('compare: one-epoch smoke run of every task on a slice', () => {
     // stock glorotNormal on the 30-layer ReLU net: the init-time diagnostics flag vanishing layers
     expect(results.tasks[3].arms[0].initSignal.vanishing).toBeGreaterThan(0);
     const diag: string[] = [];
-    const dcode = await run(['diagnose', path.join(out, 'models', 'deep', 'model.json'), '--batch', '16', '--backend', 'cpu', '--out', out], { out: (l) => diag.push(l), err: (l) => diag.push(l) });
+    const dcode = await run(
+      ['diagnose', path.join(out, 'models', 'deep', 'model.json'), '--batch', '16', '--backend', 'cpu', '--out', out],
+      { out: (l) => diag.push(l), err: (l) => diag.push(l) },
+    );
     expect(dcode).toBe(0);
     expect(diag.join('\n')).toMatch(/\| 31 \| .* \| linear \|/);
     expect(fs.existsSync(path.join(out, 'diagnose.svg'))).toBe(true);

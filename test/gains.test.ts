@@ -26,7 +26,16 @@ function simpsonExpectation(f: (z: number) => number): number {
 
 describe('calculateGain (PyTorch table)', () => {
   it('matches torch.nn.init.calculate_gain', () => {
-    for (const name of ['linear', 'conv1d', 'conv2d', 'conv3d', 'conv_transpose1d', 'conv_transpose2d', 'conv_transpose3d', 'sigmoid']) {
+    for (const name of [
+      'linear',
+      'conv1d',
+      'conv2d',
+      'conv3d',
+      'conv_transpose1d',
+      'conv_transpose2d',
+      'conv_transpose3d',
+      'sigmoid',
+    ]) {
       expect(calculateGain(name)).toBe(1);
     }
     expect(calculateGain('tanh')).toBe(5 / 3);
@@ -56,9 +65,13 @@ describe('varianceGain', () => {
     // SELU's constants make E[selu(z)^2] = 1 (Klambauer et al. 2017).
     expect(Math.abs(varianceGain('selu') - 1)).toBeLessThan(1e-9);
     // relu6 backward: E[1(0<z<6)] = Phi(6) - 1/2.
-    expect(Math.abs(varianceGain('relu6', { mode: 'fanOut' }) - 1 / Math.sqrt(0.5 - 9.865876450377e-10))).toBeLessThan(1e-9);
+    expect(Math.abs(varianceGain('relu6', { mode: 'fanOut' }) - 1 / Math.sqrt(0.5 - 9.865876450377e-10))).toBeLessThan(
+      1e-9,
+    );
     // hardSigmoid backward: 0.04 P(|z| < 2.5).
-    expect(Math.abs(varianceGain('hardSigmoid', { mode: 'fanOut' }) - 1 / Math.sqrt(0.04 * 0.987580669348448))).toBeLessThan(1e-9);
+    expect(
+      Math.abs(varianceGain('hardSigmoid', { mode: 'fanOut' }) - 1 / Math.sqrt(0.04 * 0.987580669348448)),
+    ).toBeLessThan(1e-9);
   });
 
   it('gives the documented figures: tanh 1.5925 forward (PyTorch 5/3)', () => {

@@ -1,8 +1,25 @@
 import * as tf from '@tensorflow/tfjs';
 import {
-  ActivationAware, GlorotNormal, GlorotUniform, HeNormal, HeUniform, InitializerConfigError, LeCunNormal, LeCunUniform,
-  Orthogonal, VarianceScaling, activationAware, calculateGain, computeFans, glorotNormal, glorotUniform, heNormal,
-  leCunNormal, varianceGain, varianceScalingStd, TRUNCATED_NORMAL_STD,
+  ActivationAware,
+  GlorotNormal,
+  GlorotUniform,
+  HeNormal,
+  HeUniform,
+  InitializerConfigError,
+  LeCunNormal,
+  LeCunUniform,
+  Orthogonal,
+  VarianceScaling,
+  activationAware,
+  calculateGain,
+  computeFans,
+  glorotNormal,
+  glorotUniform,
+  heNormal,
+  leCunNormal,
+  varianceGain,
+  varianceScalingStd,
+  TRUNCATED_NORMAL_STD,
 } from '../src';
 import type { VarianceScalingPreset } from '../src';
 import { expectNoLeak, ksCritical, ksStatistic, moments, stdTolerance, targetCdf } from './helpers';
@@ -19,27 +36,77 @@ function draw(init: { apply(shape: number[]): tf.Tensor }, shape: number[]): Flo
 }
 
 /** Expected std from the papers' formulas, written out independently of the core. */
-function formulaStd(kind: string, shape: number[], opts: { gain?: number; slope?: number; mode?: 'fanIn' | 'fanOut' } = {}): number {
+function formulaStd(
+  kind: string,
+  shape: number[],
+  opts: { gain?: number; slope?: number; mode?: 'fanIn' | 'fanOut' } = {},
+): number {
   const { fanIn, fanOut } = computeFans(shape);
   const g = opts.gain ?? 1;
   switch (kind) {
-    case 'glorot': return g * Math.sqrt(2 / (fanIn + fanOut));
-    case 'he': return Math.sqrt(2 / ((1 + (opts.slope ?? 0) ** 2) * (opts.mode === 'fanOut' ? fanOut : fanIn)));
-    default: return Math.sqrt(1 / fanIn);
+    case 'glorot':
+      return g * Math.sqrt(2 / (fanIn + fanOut));
+    case 'he':
+      return Math.sqrt(2 / ((1 + (opts.slope ?? 0) ** 2) * (opts.mode === 'fanOut' ? fanOut : fanIn)));
+    default:
+      return Math.sqrt(1 / fanIn);
   }
 }
 
-const SHAPES = [[1000, 1000], [784, 256], [3, 3, 64, 128]];
+const SHAPES = [
+  [1000, 1000],
+  [784, 256],
+  [3, 3, 64, 128],
+];
 
 describe('presets hit the std the papers prescribe', () => {
-  const cases: Array<{ name: string; make: () => VarianceScalingPreset<never>; kind: string; dist: 'uniform' | 'normal' | 'truncatedNormal'; opts?: { gain?: number; slope?: number; mode?: 'fanIn' | 'fanOut' } }> = [
-    { name: 'glorotUniform gain 5/3', make: () => new GlorotUniform({ gain: 5 / 3, seed: 1 }) as never, kind: 'glorot', dist: 'uniform', opts: { gain: 5 / 3 } },
-    { name: 'glorotNormal', make: () => new GlorotNormal({ seed: 2 }) as never, kind: 'glorot', dist: 'truncatedNormal' },
-    { name: 'glorotNormal untruncated', make: () => new GlorotNormal({ seed: 2, distribution: 'normal' }) as never, kind: 'glorot', dist: 'normal' },
-    { name: 'heUniform slope 0.2', make: () => new HeUniform({ negativeSlope: 0.2, seed: 3 }) as never, kind: 'he', dist: 'uniform', opts: { slope: 0.2 } },
+  const cases: Array<{
+    name: string;
+    make: () => VarianceScalingPreset<never>;
+    kind: string;
+    dist: 'uniform' | 'normal' | 'truncatedNormal';
+    opts?: { gain?: number; slope?: number; mode?: 'fanIn' | 'fanOut' };
+  }> = [
+    {
+      name: 'glorotUniform gain 5/3',
+      make: () => new GlorotUniform({ gain: 5 / 3, seed: 1 }) as never,
+      kind: 'glorot',
+      dist: 'uniform',
+      opts: { gain: 5 / 3 },
+    },
+    {
+      name: 'glorotNormal',
+      make: () => new GlorotNormal({ seed: 2 }) as never,
+      kind: 'glorot',
+      dist: 'truncatedNormal',
+    },
+    {
+      name: 'glorotNormal untruncated',
+      make: () => new GlorotNormal({ seed: 2, distribution: 'normal' }) as never,
+      kind: 'glorot',
+      dist: 'normal',
+    },
+    {
+      name: 'heUniform slope 0.2',
+      make: () => new HeUniform({ negativeSlope: 0.2, seed: 3 }) as never,
+      kind: 'he',
+      dist: 'uniform',
+      opts: { slope: 0.2 },
+    },
     { name: 'heNormal', make: () => new HeNormal({ seed: 4 }) as never, kind: 'he', dist: 'truncatedNormal' },
-    { name: 'heNormal fanOut slope 0.3', make: () => new HeNormal({ seed: 4, mode: 'fanOut', negativeSlope: 0.3 }) as never, kind: 'he', dist: 'truncatedNormal', opts: { slope: 0.3, mode: 'fanOut' } },
-    { name: 'heNormal untruncated', make: () => new HeNormal({ seed: 5, distribution: 'normal' }) as never, kind: 'he', dist: 'normal' },
+    {
+      name: 'heNormal fanOut slope 0.3',
+      make: () => new HeNormal({ seed: 4, mode: 'fanOut', negativeSlope: 0.3 }) as never,
+      kind: 'he',
+      dist: 'truncatedNormal',
+      opts: { slope: 0.3, mode: 'fanOut' },
+    },
+    {
+      name: 'heNormal untruncated',
+      make: () => new HeNormal({ seed: 5, distribution: 'normal' }) as never,
+      kind: 'he',
+      dist: 'normal',
+    },
     { name: 'leCunUniform', make: () => new LeCunUniform({ seed: 6 }) as never, kind: 'lecun', dist: 'uniform' },
     { name: 'leCunNormal', make: () => new LeCunNormal({ seed: 7 }) as never, kind: 'lecun', dist: 'truncatedNormal' },
   ];
@@ -55,7 +122,8 @@ describe('presets hit the std the papers prescribe', () => {
         expect(Math.abs(m.mean)).toBeLessThan((6 * std) / Math.sqrt(values.length));
         expect(ksStatistic(values, targetCdf(c.dist, std))).toBeLessThan(ksCritical(values.length));
         if (c.dist === 'uniform') expect(Math.max(-m.min, m.max)).toBeLessThanOrEqual(Math.fround(Math.sqrt(3) * std));
-        if (c.dist === 'truncatedNormal') expect(Math.max(-m.min, m.max)).toBeLessThanOrEqual(Math.fround((2 * std) / TRUNCATED_NORMAL_STD));
+        if (c.dist === 'truncatedNormal')
+          expect(Math.max(-m.min, m.max)).toBeLessThanOrEqual(Math.fround((2 * std) / TRUNCATED_NORMAL_STD));
       });
     }
   }
@@ -65,9 +133,24 @@ describe('ours vs stock tfjs, side by side', () => {
   const shape = [1000, 1000];
   const n = 1e6;
   const pairs = [
-    { name: 'heNormal', ours: heNormal({ seed: 1 }), stock: tf.initializers.heNormal({ seed: 1 }), std: Math.sqrt(2 / 1000) },
-    { name: 'glorotNormal', ours: glorotNormal({ seed: 1 }), stock: tf.initializers.glorotNormal({ seed: 1 }), std: Math.sqrt(2 / 2000) },
-    { name: 'leCunNormal', ours: leCunNormal({ seed: 1 }), stock: tf.initializers.leCunNormal({ seed: 1 }), std: Math.sqrt(1 / 1000) },
+    {
+      name: 'heNormal',
+      ours: heNormal({ seed: 1 }),
+      stock: tf.initializers.heNormal({ seed: 1 }),
+      std: Math.sqrt(2 / 1000),
+    },
+    {
+      name: 'glorotNormal',
+      ours: glorotNormal({ seed: 1 }),
+      stock: tf.initializers.glorotNormal({ seed: 1 }),
+      std: Math.sqrt(2 / 2000),
+    },
+    {
+      name: 'leCunNormal',
+      ours: leCunNormal({ seed: 1 }),
+      stock: tf.initializers.leCunNormal({ seed: 1 }),
+      std: Math.sqrt(1 / 1000),
+    },
   ];
   for (const p of pairs) {
     it(`${p.name}: ours hits the target std, stock comes out at 0.8796x`, () => {
@@ -104,7 +187,12 @@ describe('VarianceScaling core', () => {
 
   it('leaks no tensors', async () => {
     await expectNoLeak(() => {
-      for (const init of [heNormal({ seed: 1 }), glorotUniform(), new Orthogonal({ seed: 2 }), activationAware({ activation: 'tanh' })]) {
+      for (const init of [
+        heNormal({ seed: 1 }),
+        glorotUniform(),
+        new Orthogonal({ seed: 2 }),
+        activationAware({ activation: 'tanh' }),
+      ]) {
         init.apply([16, 8]).dispose();
       }
     });
@@ -117,8 +205,13 @@ describe('ActivationAware', () => {
     expect(new ActivationAware({ activation: 'tanh' }).gain).toBeCloseTo(varianceGain('tanh'), 15);
     expect(new ActivationAware({ activation: 'tanh', criterion: 'pytorch' }).gain).toBe(5 / 3);
     expect(new ActivationAware({ activation: 'leakyRelu' }).gain).toBeCloseTo(Math.sqrt(2 / 1.09), 12); // tfjs layer default 0.3
-    expect(new ActivationAware({ activation: 'leakyRelu', criterion: 'pytorch' }).gain).toBe(calculateGain('leaky_relu', 0.3));
-    expect(new ActivationAware({ activation: 'gelu', mode: 'fanOut' }).gain).toBeCloseTo(varianceGain('gelu', { mode: 'fanOut' }), 15);
+    expect(new ActivationAware({ activation: 'leakyRelu', criterion: 'pytorch' }).gain).toBe(
+      calculateGain('leaky_relu', 0.3),
+    );
+    expect(new ActivationAware({ activation: 'gelu', mode: 'fanOut' }).gain).toBeCloseTo(
+      varianceGain('gelu', { mode: 'fanOut' }),
+      15,
+    );
     expect(new ActivationAware().gain).toBe(1);
   });
 
@@ -130,7 +223,9 @@ describe('ActivationAware', () => {
   });
 
   it('rejects activations PyTorch has no gain for under criterion pytorch', () => {
-    expect(() => new ActivationAware({ activation: 'gelu', criterion: 'pytorch' })).toThrow(/criterion 'pytorch' has no gain for activation 'gelu'/);
+    expect(() => new ActivationAware({ activation: 'gelu', criterion: 'pytorch' })).toThrow(
+      /criterion 'pytorch' has no gain for activation 'gelu'/,
+    );
   });
 });
 
@@ -181,13 +276,33 @@ describe('bad input is rejected with field, value and what is allowed', () => {
     ['NaN scale', () => new VarianceScaling({ scale: NaN }), /scale must be a finite number > 0; got NaN/],
     ['infinite gain', () => new VarianceScaling({ gain: Infinity }), /gain must be a finite number > 0; got Infinity/],
     ['scale and gain', () => new VarianceScaling({ gain: 2, scale: 3 }), /gain must be omitted when scale is given/],
-    ['negative slope', () => new HeNormal({ negativeSlope: -0.1 }), /negativeSlope must be a finite number >= 0; got -0.1/],
-    ['unknown mode', () => new VarianceScaling({ mode: 'fan_in' as never }), /mode must be one of 'fanIn', 'fanOut', 'fanAvg', 'fanGeoAvg'; got "fan_in"/],
-    ['unknown distribution', () => new VarianceScaling({ distribution: 'gamma' as never }), /distribution must be one of/],
-    ['uniform on a normal preset', () => new HeNormal({ distribution: 'uniform' as never }), /distribution must be one of 'truncatedNormal', 'normal'/],
+    [
+      'negative slope',
+      () => new HeNormal({ negativeSlope: -0.1 }),
+      /negativeSlope must be a finite number >= 0; got -0.1/,
+    ],
+    [
+      'unknown mode',
+      () => new VarianceScaling({ mode: 'fan_in' as never }),
+      /mode must be one of 'fanIn', 'fanOut', 'fanAvg', 'fanGeoAvg'; got "fan_in"/,
+    ],
+    [
+      'unknown distribution',
+      () => new VarianceScaling({ distribution: 'gamma' as never }),
+      /distribution must be one of/,
+    ],
+    [
+      'uniform on a normal preset',
+      () => new HeNormal({ distribution: 'uniform' as never }),
+      /distribution must be one of 'truncatedNormal', 'normal'/,
+    ],
     ['unknown activation', () => new ActivationAware({ activation: 'softmax' }), /activation must be one of/],
     ['fractional seed', () => new HeNormal({ seed: 1.5 }), /seed must be an integer/],
-    ['unknown option', () => new HeNormal({ gain: 2 } as never), /option 'gain' must be absent: allowed options are negativeSlope/],
+    [
+      'unknown option',
+      () => new HeNormal({ gain: 2 } as never),
+      /option 'gain' must be absent: allowed options are negativeSlope/,
+    ],
     ['int32 dtype', () => new HeNormal().apply([2, 2], 'int32'), /dtype must be 'float32'/],
     ['zero dim', () => new HeNormal().apply([0, 2]), /shape\[0\] must be a positive integer; got 0/],
     ['fractional dim', () => new GlorotUniform().apply([2.5, 2]), /shape\[0\] must be a positive integer; got 2.5/],

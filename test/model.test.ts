@@ -7,13 +7,22 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-function mlp(act: 'relu' | 'leakyRelu' | 'tanh' | 'selu' | 'gelu', depth: number, width: number, options: { alpha?: number; stock?: boolean } = {}): tf.Sequential {
+function mlp(
+  act: 'relu' | 'leakyRelu' | 'tanh' | 'selu' | 'gelu',
+  depth: number,
+  width: number,
+  options: { alpha?: number; stock?: boolean } = {},
+): tf.Sequential {
   const m = tf.sequential();
   for (let i = 0; i < depth; i++) {
-    m.add(tf.layers.dense({
-      units: width, inputShape: i === 0 ? [width] : undefined, activation: act === 'leakyRelu' ? 'linear' : act,
-      kernelInitializer: options.stock ? tf.initializers.glorotNormal({ seed: i }) : 'zeros',
-    }));
+    m.add(
+      tf.layers.dense({
+        units: width,
+        inputShape: i === 0 ? [width] : undefined,
+        activation: act === 'leakyRelu' ? 'linear' : act,
+        kernelInitializer: options.stock ? tf.initializers.glorotNormal({ seed: i }) : 'zeros',
+      }),
+    );
     if (act === 'leakyRelu') m.add(tf.layers.leakyReLU({ alpha: options.alpha }));
   }
   return m;
@@ -37,13 +46,19 @@ describe('initializeModel', () => {
     expect(report[1].gain).toBeCloseTo(Math.sqrt(2 / 1.04), 12);
     expect(report[2].gain).toBeCloseTo(varianceGain('tanh'), 12);
     const k1 = m.layers[2].getWeights()[0].dataSync();
-    expect(Math.abs(moments(k1).std / (Math.sqrt(2 / 1.04) / Math.sqrt(300)) - 1)).toBeLessThan(stdTolerance(k1.length));
-    for (const layer of m.layers) if (layer.getWeights().length === 2) expect(Array.from(layer.getWeights()[1].dataSync()).every((v) => v === 0)).toBe(true);
+    expect(Math.abs(moments(k1).std / (Math.sqrt(2 / 1.04) / Math.sqrt(300)) - 1)).toBeLessThan(
+      stdTolerance(k1.length),
+    );
+    for (const layer of m.layers)
+      if (layer.getWeights().length === 2)
+        expect(Array.from(layer.getWeights()[1].dataSync()).every((v) => v === 0)).toBe(true);
     m.dispose();
   });
 
   it('fanOut takes the output-side nonlinearity; rule pytorch the output side in both modes', () => {
-    const m = tf.sequential({ layers: [tf.layers.dense({ units: 50, inputShape: [40], activation: 'relu' }), tf.layers.dense({ units: 10 })] });
+    const m = tf.sequential({
+      layers: [tf.layers.dense({ units: 50, inputShape: [40], activation: 'relu' }), tf.layers.dense({ units: 10 })],
+    });
     const out = initializeModel(m, { seed: 1, mode: 'fanOut' });
     expect(out.map((r) => r.activation?.split(' ')[0])).toEqual(['relu', 'linear']);
     expect(out[0].fan).toBe(50);
@@ -67,16 +82,26 @@ describe('initializeModel', () => {
 
   it('covers Conv2D, DepthwiseConv2D, SeparableConv2D, Conv2DTranspose; reports unknown layers', () => {
     const input = tf.input({ shape: [8, 8, 4] });
-    let h = tf.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(input) as tf.SymbolicTensor;
+    let h = tf.layers
+      .conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' })
+      .apply(input) as tf.SymbolicTensor;
     h = tf.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same' }).apply(h) as tf.SymbolicTensor;
     h = tf.layers.elu().apply(h) as tf.SymbolicTensor;
-    h = tf.layers.separableConv2d({ filters: 6, kernelSize: 3, padding: 'same', activation: 'selu' }).apply(h) as tf.SymbolicTensor;
+    h = tf.layers
+      .separableConv2d({ filters: 6, kernelSize: 3, padding: 'same', activation: 'selu' })
+      .apply(h) as tf.SymbolicTensor;
     h = tf.layers.conv2dTranspose({ filters: 4, kernelSize: 3, padding: 'same' }).apply(h) as tf.SymbolicTensor;
     h = tf.layers.batchNormalization().apply(h) as tf.SymbolicTensor;
     const model = tf.model({ inputs: input, outputs: h });
     const report = initializeModel(model, { seed: 2 });
     const rows = report.filter((r) => r.weight);
-    expect(rows.map((r) => r.className)).toEqual(['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D', 'SeparableConv2D', 'Conv2DTranspose']);
+    expect(rows.map((r) => r.className)).toEqual([
+      'Conv2D',
+      'DepthwiseConv2D',
+      'SeparableConv2D',
+      'SeparableConv2D',
+      'Conv2DTranspose',
+    ]);
     expect(rows[1].activation).toMatch(/^relu from/);
     expect(rows[1].fan).toBe(9); // depthwise: one channel per output
     expect(rows[2].activation).toMatch(/^elu\(1\)/);
@@ -89,7 +114,9 @@ describe('initializeModel', () => {
 
   it('rejects an unknown rule', () => {
     const m = mlp('relu', 1, 4);
-    expect(() => initializeModel(m, { rule: 'keras' as never })).toThrow(/rule must be one of 'he', 'pytorch'; got "keras"/);
+    expect(() => initializeModel(m, { rule: 'keras' as never })).toThrow(
+      /rule must be one of 'he', 'pytorch'; got "keras"/,
+    );
     m.dispose();
   });
 });
@@ -109,7 +136,10 @@ describe('theory check: depth 30, width 256, standardized input (wasm backend)',
   // measured 0.42-2.14 for relu/leakyRelu, 0.95-1.07 for tanh/selu at seeds 1-3). ReLU-like nets drift as a
   // random walk in log-variance (finite width), so their band is wide; tanh and selu are pulled back to 1.
   const bands: Array<['relu' | 'leakyRelu' | 'tanh' | 'selu', number, number, number?]> = [
-    ['relu', 1 / 3, 3], ['leakyRelu', 1 / 3, 3, 0.2], ['tanh', 0.85, 1.15], ['selu', 0.85, 1.15],
+    ['relu', 1 / 3, 3],
+    ['leakyRelu', 1 / 3, 3, 0.2],
+    ['tanh', 0.85, 1.15],
+    ['selu', 0.85, 1.15],
   ];
   for (const [act, low, high, alpha] of bands) {
     it(`${act}: initializeModel keeps every layer within [${low.toFixed(2)}, ${high}]; LSUV within its tolerance`, () => {
@@ -152,8 +182,20 @@ describe('theory check: depth 30, width 256, standardized input (wasm backend)',
 describe('lsuv', () => {
   it('measures pre-activations under a fused activation, is deterministic, leaks nothing', () => {
     const x = tf.randomNormal([64, 20], 0, 1, 'float32', 3);
-    const a = tf.sequential({ layers: [tf.layers.dense({ units: 30, inputShape: [20], activation: 'relu' }), tf.layers.dense({ units: 10, activation: 'relu' }), tf.layers.dense({ units: 3, activation: 'softmax' })] });
-    const b = tf.sequential({ layers: [tf.layers.dense({ units: 30, inputShape: [20], activation: 'relu' }), tf.layers.dense({ units: 10, activation: 'relu' }), tf.layers.dense({ units: 3, activation: 'softmax' })] });
+    const a = tf.sequential({
+      layers: [
+        tf.layers.dense({ units: 30, inputShape: [20], activation: 'relu' }),
+        tf.layers.dense({ units: 10, activation: 'relu' }),
+        tf.layers.dense({ units: 3, activation: 'softmax' }),
+      ],
+    });
+    const b = tf.sequential({
+      layers: [
+        tf.layers.dense({ units: 30, inputShape: [20], activation: 'relu' }),
+        tf.layers.dense({ units: 10, activation: 'relu' }),
+        tf.layers.dense({ units: 3, activation: 'softmax' }),
+      ],
+    });
     const before = tf.memory().numTensors;
     const ra = lsuv(a, x, { seed: 4, tolerance: 0.01 });
     expect(tf.memory().numTensors).toBe(before);
@@ -165,7 +207,9 @@ describe('lsuv', () => {
     const [k, bias] = a.layers[1].getWeights();
     const z = tf.add(tf.matMul(h1, k), bias);
     expect(Math.abs(moments(z.dataSync()).std ** 2 - 1)).toBeLessThan(0.01);
-    a.layers.forEach((l, i) => expect(Array.from(b.layers[i].getWeights()[0].dataSync())).toEqual(Array.from(l.getWeights()[0].dataSync())));
+    a.layers.forEach((l, i) =>
+      expect(Array.from(b.layers[i].getWeights()[0].dataSync())).toEqual(Array.from(l.getWeights()[0].dataSync())),
+    );
     const skip = lsuv(b, x, { seed: 4, includeOutputLayer: false });
     expect(skip).toHaveLength(2);
     tf.dispose([x, h1, z]);
@@ -187,7 +231,9 @@ describe('signalPropagation backward', () => {
   it('gradient w.r.t. the pre-activation matches the closed form for MSE on a linear layer', () => {
     const x = tf.randomNormal([32, 6], 0, 1, 'float32', 5);
     const y = tf.randomNormal([32, 4], 0, 1, 'float32', 6);
-    const m = tf.sequential({ layers: [tf.layers.dense({ units: 4, inputShape: [6], kernelInitializer: heNormal({ seed: 1 }) })] });
+    const m = tf.sequential({
+      layers: [tf.layers.dense({ units: 4, inputShape: [6], kernelInitializer: heNormal({ seed: 1 }) })],
+    });
     const before = tf.memory().numTensors;
     const report = signalPropagation(m, x, y, { loss: 'meanSquaredError' });
     expect(tf.memory().numTensors).toBe(before);

@@ -34,7 +34,17 @@ function run(file: string, source: string): string {
 
 describe('the npm tarball', () => {
   it('ships only dist and the README', () => {
-    const files = execFileSync('tar', ['-tzf', fs.readdirSync(project).filter((f) => f.endsWith('.tgz')).map((f) => path.join(project, f))[0]], { encoding: 'utf8' });
+    const files = execFileSync(
+      'tar',
+      [
+        '-tzf',
+        fs
+          .readdirSync(project)
+          .filter((f) => f.endsWith('.tgz'))
+          .map((f) => path.join(project, f))[0],
+      ],
+      { encoding: 'utf8' },
+    );
     expect(files).toMatch(/package\/dist\/cjs\/index\.js/);
     expect(files).toMatch(/package\/dist\/esm\/index\.js/);
     expect(files).toMatch(/package\/dist\/types\/index\.d\.ts/);
@@ -42,28 +52,38 @@ describe('the npm tarball', () => {
   });
 
   it('works with require()', () => {
-    const out = run('cjs.js', `
+    const out = run(
+      'cjs.js',
+      `
       const tf = require('@tensorflow/tfjs');
       const { heNormal, calculateGain } = require('tfjs-initializers');
       const layer = tf.layers.dense({ units: 4, inputShape: [3], kernelInitializer: heNormal({ negativeSlope: 0.2, seed: 7 }) });
       const m = tf.sequential({ layers: [layer] });
       console.log(JSON.stringify({ shape: m.layers[0].getWeights()[0].shape, gain: calculateGain('tanh') }));
-    `);
+    `,
+    );
     expect(JSON.parse(out.trim().split('\n').pop() as string)).toEqual({ shape: [3, 4], gain: 5 / 3 });
   });
 
   it('works with import', () => {
-    const out = run('esm.mjs', `
+    const out = run(
+      'esm.mjs',
+      `
       import * as tf from '@tensorflow/tfjs';
       import { glorotUniform, calculateGain } from 'tfjs-initializers';
       const m = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [5], activation: 'tanh', kernelInitializer: glorotUniform({ gain: calculateGain('tanh') }) })] });
       console.log(JSON.stringify(m.layers[0].getWeights()[0].shape));
-    `);
+    `,
+    );
     expect(out.trim().split('\n').pop()).toBe('[5,2]');
   });
 
   it("runs the README's quick start as written (examples/quickstart.js)", () => {
-    const out = execFileSync(process.execPath, [path.join(root, 'examples', 'quickstart.js')], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync(process.execPath, [path.join(root, 'examples', 'quickstart.js')], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     const first = /first kernel std: ([\d.]+) \(target ([\d.]+)\)/.exec(out);
     const stock = /stock heNormal std: [\d.]+ \(target [\d.]+; ratio ([\d.]+)\)/.exec(out);
     expect(first).not.toBeNull();
@@ -74,7 +94,9 @@ describe('the npm tarball', () => {
   });
 
   it('type-checks a TypeScript consumer against the shipped declarations', () => {
-    fs.writeFileSync(path.join(project, 'consumer.ts'), `
+    fs.writeFileSync(
+      path.join(project, 'consumer.ts'),
+      `
       import * as tf from '@tensorflow/tfjs';
       import { heNormal, glorotUniform, calculateGain, varianceGain, HeNormal } from 'tfjs-initializers';
       const a: HeNormal = heNormal({ negativeSlope: 0.2, seed: 7 });
@@ -84,8 +106,27 @@ describe('the npm tarball', () => {
       // @ts-expect-error: mode is checked by the types
       heNormal({ mode: 'fanAvg' });
       export { g };
-    `);
+    `,
+    );
     const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-    execFileSync(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'commonjs', '--moduleResolution', 'node', '--target', 'ES2020', '--skipLibCheck', '--types', 'node', 'consumer.ts'], { cwd: project, encoding: 'utf8' });
+    execFileSync(
+      process.execPath,
+      [
+        tsc,
+        '--noEmit',
+        '--strict',
+        '--module',
+        'commonjs',
+        '--moduleResolution',
+        'node',
+        '--target',
+        'ES2020',
+        '--skipLibCheck',
+        '--types',
+        'node',
+        'consumer.ts',
+      ],
+      { cwd: project, encoding: 'utf8' },
+    );
   });
 });

@@ -13,10 +13,22 @@ beforeAll(async () => {
 function buildModel(): tf.Sequential {
   return tf.sequential({
     layers: [
-      tf.layers.dense({ units: 300, inputShape: [400], activation: 'relu', kernelInitializer: new HeNormal({ seed: 1 }) }),
-      tf.layers.dense({ units: 200, activation: 'tanh', kernelInitializer: new GlorotUniform({ gain: 5 / 3, seed: 2 }) }),
+      tf.layers.dense({
+        units: 300,
+        inputShape: [400],
+        activation: 'relu',
+        kernelInitializer: new HeNormal({ seed: 1 }),
+      }),
+      tf.layers.dense({
+        units: 200,
+        activation: 'tanh',
+        kernelInitializer: new GlorotUniform({ gain: 5 / 3, seed: 2 }),
+      }),
       tf.layers.dense({ units: 100, kernelInitializer: new Orthogonal({ gain: 1.5, seed: 3 }) }),
-      tf.layers.dense({ units: 50, kernelInitializer: new VarianceScaling({ mode: 'fanGeoAvg', distribution: 'normal', seed: 4 }) }),
+      tf.layers.dense({
+        units: 50,
+        kernelInitializer: new VarianceScaling({ mode: 'fanGeoAvg', distribution: 'normal', seed: 4 }),
+      }),
       tf.layers.dense({ units: 10, kernelInitializer: new ActivationAware({ activation: 'selu', seed: 5 }) }),
     ],
   });
@@ -46,7 +58,9 @@ describe('toPortable', () => {
     const heKernel = stock.layers[0].getWeights()[0].dataSync();
     expect(Math.abs(moments(heKernel).std / Math.sqrt(2 / 400) - 1)).toBeLessThan(stdTolerance(heKernel.length));
     const glorot = stock.layers[1].getWeights()[0].dataSync();
-    expect(Math.abs(moments(glorot).std / ((5 / 3) * Math.sqrt(2 / 500)) - 1)).toBeLessThan(stdTolerance(glorot.length) * 1.2);
+    expect(Math.abs(moments(glorot).std / ((5 / 3) * Math.sqrt(2 / 500)) - 1)).toBeLessThan(
+      stdTolerance(glorot.length) * 1.2,
+    );
     model.dispose();
     stock.dispose();
   });
@@ -59,7 +73,10 @@ describe('toPortable', () => {
     const weights = model.getWeights();
     const specs = model.weights.map((w, i) => ({ name: w.originalName, shape: weights[i].shape, dtype: 'float32' }));
     const data = Buffer.concat(weights.map((w) => Buffer.from((w.dataSync() as Float32Array).buffer)));
-    fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ modelTopology: toPortable(model).modelTopology, weightSpecs: specs }));
+    fs.writeFileSync(
+      path.join(dir, 'model.json'),
+      JSON.stringify({ modelTopology: toPortable(model).modelTopology, weightSpecs: specs }),
+    );
     fs.writeFileSync(path.join(dir, 'weights.bin'), data);
     fs.writeFileSync(path.join(dir, 'x.json'), JSON.stringify(Array.from(x.dataSync())));
     const script = `
@@ -74,7 +91,11 @@ describe('toPortable', () => {
         const x = tf.tensor2d(JSON.parse(fs.readFileSync(path.join(dir, 'x.json'), 'utf8')), [4, 400]);
         process.stdout.write(JSON.stringify(Array.from(model.predict(x).dataSync())));
       })();`;
-    const out = execFileSync(process.execPath, ['-e', script], { cwd: path.resolve(__dirname, '..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync(process.execPath, ['-e', script], {
+      cwd: path.resolve(__dirname, '..'),
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     expect(JSON.parse(out)).toEqual(expected);
     x.dispose();
     model.dispose();

@@ -3,8 +3,17 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import {
-  ActivationAware, GlorotNormal, GlorotUniform, HeNormal, HeUniform, LeCunNormal, LeCunUniform, Orthogonal, VarianceScaling,
-  fileSystem, modelJsonText,
+  ActivationAware,
+  GlorotNormal,
+  GlorotUniform,
+  HeNormal,
+  HeUniform,
+  LeCunNormal,
+  LeCunUniform,
+  Orthogonal,
+  VarianceScaling,
+  fileSystem,
+  modelJsonText,
 } from 'tfjs-initializers/node';
 
 beforeAll(async () => {
@@ -38,7 +47,9 @@ function sequentialModel(init: () => unknown): tf.Sequential {
 
 function functionalModel(init: () => unknown): tf.LayersModel {
   const input = tf.input({ shape: [6, 6, 2] });
-  const conv = tf.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', kernelInitializer: init() as never }).apply(input) as tf.SymbolicTensor;
+  const conv = tf.layers
+    .conv2d({ filters: 3, kernelSize: 3, activation: 'relu', kernelInitializer: init() as never })
+    .apply(input) as tf.SymbolicTensor;
   const flat = tf.layers.flatten().apply(conv) as tf.SymbolicTensor;
   const out = tf.layers.dense({ units: 2, kernelInitializer: init() as never }).apply(flat) as tf.SymbolicTensor;
   const model = tf.model({ inputs: input, outputs: out });
@@ -47,7 +58,9 @@ function functionalModel(init: () => unknown): tf.LayersModel {
 }
 
 function kernelConfigs(model: tf.LayersModel): unknown[] {
-  return model.layers.map((l) => (l.getConfig() as { kernelInitializer?: unknown }).kernelInitializer).filter((c) => c !== undefined);
+  return model.layers
+    .map((l) => (l.getConfig() as { kernelInitializer?: unknown }).kernelInitializer)
+    .filter((c) => c !== undefined);
 }
 
 async function expectSameModel(a: tf.LayersModel, b: tf.LayersModel, x: tf.Tensor): Promise<void> {
@@ -56,7 +69,11 @@ async function expectSameModel(a: tf.LayersModel, b: tf.LayersModel, x: tf.Tenso
   const wa = a.getWeights();
   const wb = b.getWeights();
   expect(wb.length).toBe(wa.length);
-  wa.forEach((w, i) => expect(Buffer.from((wb[i].dataSync() as Float32Array).buffer).equals(Buffer.from((w.dataSync() as Float32Array).buffer))).toBe(true));
+  wa.forEach((w, i) =>
+    expect(
+      Buffer.from((wb[i].dataSync() as Float32Array).buffer).equals(Buffer.from((w.dataSync() as Float32Array).buffer)),
+    ).toBe(true),
+  );
   const [pa, pb] = [a.predict(x) as tf.Tensor, b.predict(x) as tf.Tensor];
   expect(Array.from(pb.dataSync())).toEqual(Array.from(pa.dataSync()));
   tf.dispose([pa, pb]);
@@ -84,14 +101,21 @@ describe('save and load round trips for every initializer class', () => {
       expect(sa.length).toBeGreaterThan(1);
 
       let artifacts: tf.io.ModelArtifacts | null = null;
-      await seq.save(tf.io.withSaveHandler(async (a) => { artifacts = a; return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) }; }));
+      await seq.save(
+        tf.io.withSaveHandler(async (a) => {
+          artifacts = a;
+          return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
+        }),
+      );
       const fromMemory = await tf.loadLayersModel(tf.io.fromMemory(artifacts as unknown as tf.io.ModelArtifacts));
       await expectSameModel(seq, fromMemory, xs);
 
       // Rebuilt from JSON alone (no weights): the seeded initializers give the same initial weights.
       const fresh = sequentialModel(init);
       const rebuilt = await tf.models.modelFromJSON({ modelTopology: JSON.parse(fresh.toJSON() as string) });
-      fresh.getWeights().forEach((w, i) => expect(Array.from(rebuilt.getWeights()[i].dataSync())).toEqual(Array.from(w.dataSync())));
+      fresh
+        .getWeights()
+        .forEach((w, i) => expect(Array.from(rebuilt.getWeights()[i].dataSync())).toEqual(Array.from(w.dataSync())));
 
       const fn = functionalModel(init);
       const dir2 = tmp();
@@ -126,15 +150,30 @@ describe('file:// handler', () => {
     const model = sequentialModel(() => new HeNormal({ seed: 1 }));
     const dir = tmp();
     let artifacts: tf.io.ModelArtifacts | null = null;
-    await model.save(tf.io.withSaveHandler(async (a) => { artifacts = a; return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) }; }), { includeOptimizer: true });
+    await model.save(
+      tf.io.withSaveHandler(async (a) => {
+        artifacts = a;
+        return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
+      }),
+      { includeOptimizer: true },
+    );
     await model.save(`file://${dir}`, { includeOptimizer: true });
     expect(fs.readdirSync(dir).sort()).toEqual(['model.json', 'weights.bin']);
     const text = fs.readFileSync(path.join(dir, 'model.json'), 'utf8');
     expect(text).toBe(modelJsonText(artifacts as unknown as tf.io.ModelArtifacts));
-    expect(Object.keys(JSON.parse(text))).toEqual(['modelTopology', 'weightsManifest', 'format', 'generatedBy', 'convertedBy', 'trainingConfig']);
+    expect(Object.keys(JSON.parse(text))).toEqual([
+      'modelTopology',
+      'weightsManifest',
+      'format',
+      'generatedBy',
+      'convertedBy',
+      'trainingConfig',
+    ]);
     expect(JSON.parse(text).weightsManifest[0].paths).toEqual(['weights.bin']);
     const weights = fs.readFileSync(path.join(dir, 'weights.bin'));
-    const expected = Buffer.from(tf.io.CompositeArrayBuffer.join((artifacts as unknown as tf.io.ModelArtifacts).weightData));
+    const expected = Buffer.from(
+      tf.io.CompositeArrayBuffer.join((artifacts as unknown as tf.io.ModelArtifacts).weightData),
+    );
     expect(weights.equals(expected)).toBe(true);
     model.dispose();
   });
@@ -144,15 +183,22 @@ describe('file:// handler', () => {
     const dir = tmp();
     await model.save(`file://${dir}`);
     const json = path.join(dir, 'model.json');
-    await expect(tf.loadLayersModel(`file://${path.join(dir, 'nope.json')}`)).rejects.toThrow(/model.json .*nope.json does not exist/);
+    await expect(tf.loadLayersModel(`file://${path.join(dir, 'nope.json')}`)).rejects.toThrow(
+      /model.json .*nope.json does not exist/,
+    );
     const weights = fs.readFileSync(path.join(dir, 'weights.bin'));
     fs.writeFileSync(path.join(dir, 'weights.bin'), weights.subarray(0, weights.length - 4));
-    await expect(tf.loadLayersModel(`file://${json}`)).rejects.toThrow(/hold \d+ bytes but the manifest .* describes \d+; the files are truncated/);
+    await expect(tf.loadLayersModel(`file://${json}`)).rejects.toThrow(
+      /hold \d+ bytes but the manifest .* describes \d+; the files are truncated/,
+    );
     fs.rmSync(path.join(dir, 'weights.bin'));
     await expect(tf.loadLayersModel(`file://${json}`)).rejects.toThrow(/weights file .*weights.bin does not exist/);
     fs.writeFileSync(json, '{"modelTopology": ');
     await expect(tf.loadLayersModel(`file://${json}`)).rejects.toThrow(/is not valid JSON/);
-    fs.writeFileSync(json, JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['../../etc/passwd'], weights: [] }] }));
+    fs.writeFileSync(
+      json,
+      JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['../../etc/passwd'], weights: [] }] }),
+    );
     await expect(fileSystem(json).load()).rejects.toThrow(/must be a relative path inside the model's folder/);
     model.dispose();
   });

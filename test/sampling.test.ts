@@ -15,7 +15,11 @@ describe('Xoshiro128', () => {
   });
 
   it('gives unrelated streams for nearby seeds and for seeds that differ only in the high word', () => {
-    const pairs: Array<[number, number]> = [[0, 1], [1, 2], [5, 5 + 2 ** 32]];
+    const pairs: Array<[number, number]> = [
+      [0, 1],
+      [1, 2],
+      [5, 5 + 2 ** 32],
+    ];
     for (const [s, t] of pairs) {
       const a = new Xoshiro128(s);
       const b = new Xoshiro128(t);
@@ -34,7 +38,7 @@ describe('Xoshiro128', () => {
       for (let b = 0; b < 32; b++) if ((v >>> b) & 1) counts[b]++;
     }
     // Binomial(n, 1/2): sd = sqrt(n)/2 = 224; 6 sd = 1342.
-    for (const c of counts) expect(Math.abs(c - n / 2)).toBeLessThan(6 * Math.sqrt(n) / 2);
+    for (const c of counts) expect(Math.abs(c - n / 2)).toBeLessThan((6 * Math.sqrt(n)) / 2);
   });
 
   it('keeps nextFloat24 in [0, 1) and nextOpenUnit in (0, 1)', () => {

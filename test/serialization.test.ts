@@ -1,7 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import {
-  ActivationAware, GlorotNormal, GlorotUniform, HeNormal, HeUniform, INITIALIZER_CLASSES, LeCunNormal, LeCunUniform,
-  Orthogonal, VarianceScaling, heNormal,
+  ActivationAware,
+  GlorotNormal,
+  GlorotUniform,
+  HeNormal,
+  HeUniform,
+  INITIALIZER_CLASSES,
+  LeCunNormal,
+  LeCunUniform,
+  Orthogonal,
+  VarianceScaling,
+  heNormal,
 } from '../src';
 import { expectNoLeak, moments } from './helpers';
 
@@ -13,7 +22,10 @@ type Ctor = new (options?: never) => { getConfig(): tf.serialization.ConfigDict;
 
 /** One non-default instance of every class, to make round trips meaningful. */
 const SAMPLES: Array<[string, () => InstanceType<Ctor>]> = [
-  ['VarianceScaling', () => new VarianceScaling({ gain: 1.5, mode: 'fanGeoAvg', distribution: 'normal', seed: 3, inAxis: 0, outAxis: 1 })],
+  [
+    'VarianceScaling',
+    () => new VarianceScaling({ gain: 1.5, mode: 'fanGeoAvg', distribution: 'normal', seed: 3, inAxis: 0, outAxis: 1 }),
+  ],
   ['GlorotUniform', () => new GlorotUniform({ gain: 5 / 3, seed: 0 })],
   ['GlorotNormal', () => new GlorotNormal({ gain: 2, distribution: 'normal', seed: 1 })],
   ['HeUniform', () => new HeUniform({ negativeSlope: 0.2, mode: 'fanOut', seed: 2 })],
@@ -21,7 +33,10 @@ const SAMPLES: Array<[string, () => InstanceType<Ctor>]> = [
   ['LeCunUniform', () => new LeCunUniform({ seed: 4 })],
   ['LeCunNormal', () => new LeCunNormal({ seed: 5 })],
   ['Orthogonal', () => new Orthogonal({ gain: 1.2, seed: 6 })],
-  ['ActivationAware', () => new ActivationAware({ activation: 'gelu_new', mode: 'fanOut', criterion: 'variance', seed: 8 })],
+  [
+    'ActivationAware',
+    () => new ActivationAware({ activation: 'gelu_new', mode: 'fanOut', criterion: 'variance', seed: 8 }),
+  ],
 ];
 
 function kernelConfig(model: tf.LayersModel, index: number): unknown {
@@ -58,7 +73,9 @@ describe('getConfig / fromConfig are symmetric', () => {
       const init = make();
       const config = init.getConfig();
       const cls = tf.serialization.SerializationMap.getMap().classNameMap[init.getClassName()];
-      const revived = cls[1](cls[0], JSON.parse(JSON.stringify(config))) as unknown as InstanceType<Ctor> & { apply(s: number[]): tf.Tensor };
+      const revived = cls[1](cls[0], JSON.parse(JSON.stringify(config))) as unknown as InstanceType<Ctor> & {
+        apply(s: number[]): tf.Tensor;
+      };
       expect(revived.getConfig()).toEqual(config);
       const a = (init as unknown as { apply(s: number[]): tf.Tensor }).apply([6, 4]);
       const b = revived.apply([6, 4]);
@@ -69,7 +86,13 @@ describe('getConfig / fromConfig are symmetric', () => {
 
   it('fills defaults and keeps keys equal to the constructor options', () => {
     expect(new HeNormal().getConfig()).toEqual({
-      negativeSlope: 0, mode: 'fanIn', distribution: 'truncatedNormal', seed: null, layout: 'auto', inAxis: null, outAxis: null,
+      negativeSlope: 0,
+      mode: 'fanIn',
+      distribution: 'truncatedNormal',
+      seed: null,
+      layout: 'auto',
+      inAxis: null,
+      outAxis: null,
     });
     expect(new Orthogonal().getConfig()).toEqual({ gain: 1, seed: null });
   });
@@ -79,7 +102,10 @@ describe('usable in kernelInitializer in three forms', () => {
   const forms: Array<[string, (cls: { className: string }, make: () => unknown) => unknown]> = [
     ['instance', (_cls, make) => make()],
     ['className string', (cls) => cls.className],
-    ['config dict', (cls, make) => ({ className: cls.className, config: (make() as { getConfig(): unknown }).getConfig() })],
+    [
+      'config dict',
+      (cls, make) => ({ className: cls.className, config: (make() as { getConfig(): unknown }).getConfig() }),
+    ],
   ];
   for (const [name, make] of SAMPLES) {
     const cls = INITIALIZER_CLASSES.find((c) => c.className === `TfjsInit>${name}`) as { className: string };
@@ -108,9 +134,14 @@ describe('usable in kernelInitializer in three forms', () => {
 
 describe('model.toJSON -> tf.models.modelFromJSON', () => {
   it('keeps every kernel initializer config unchanged through snake_case conversion and re-initializes identically', async () => {
-    const layers = SAMPLES.map(([, make], i) => tf.layers.dense({
-      units: 12, inputShape: i === 0 ? [12] : undefined, activation: 'tanh', kernelInitializer: make() as never,
-    }));
+    const layers = SAMPLES.map(([, make], i) =>
+      tf.layers.dense({
+        units: 12,
+        inputShape: i === 0 ? [12] : undefined,
+        activation: 'tanh',
+        kernelInitializer: make() as never,
+      }),
+    );
     const model = tf.sequential({ layers });
     const json = model.toJSON() as string;
     expect(json).toContain('"class_name":"TfjsInit>ActivationAware"');
@@ -129,11 +160,17 @@ describe('model.toJSON -> tf.models.modelFromJSON', () => {
 
 describe('fromConfig rejects untrusted configs', () => {
   it('a misspelled className of ours fails to load with the unknown-initializer error, naming it', async () => {
-    const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3], kernelInitializer: heNormal({ seed: 1 }) })] });
+    const model = tf.sequential({
+      layers: [tf.layers.dense({ units: 2, inputShape: [3], kernelInitializer: heNormal({ seed: 1 }) })],
+    });
     const json = (model.toJSON() as string).replace('TfjsInit>HeNormal', 'TfjsInit>HeNormall');
-    await expect(tf.models.modelFromJSON({ modelTopology: JSON.parse(json) })).rejects.toThrow(/Unknown initializer: TfjsInit>HeNormall/);
+    await expect(tf.models.modelFromJSON({ modelTopology: JSON.parse(json) })).rejects.toThrow(
+      /Unknown initializer: TfjsInit>HeNormall/,
+    );
     const huge = (model.toJSON() as string).replace('"negative_slope":0', '"negative_slope":1e309');
-    await expect(tf.models.modelFromJSON({ modelTopology: JSON.parse(huge) })).rejects.toThrow(/negativeSlope must be a finite number >= 0; got Infinity/);
+    await expect(tf.models.modelFromJSON({ modelTopology: JSON.parse(huge) })).rejects.toThrow(
+      /negativeSlope must be a finite number >= 0; got Infinity/,
+    );
     model.dispose();
   });
 
@@ -141,7 +178,12 @@ describe('fromConfig rejects untrusted configs', () => {
     tf.serialization.SerializationMap.getMap().classNameMap as never;
   const cases: Array<[string, string, unknown, RegExp]> = [
     ['unknown key', 'TfjsInit>HeNormal', { negativeSlope: 0, bogus: 1 }, /option 'bogus' must be absent/],
-    ['__proto__ key', 'TfjsInit>HeNormal', JSON.parse('{"__proto__": {"polluted": true}}'), /option '__proto__' must be absent/],
+    [
+      '__proto__ key',
+      'TfjsInit>HeNormal',
+      JSON.parse('{"__proto__": {"polluted": true}}'),
+      /option '__proto__' must be absent/,
+    ],
     ['constructor key', 'TfjsInit>Orthogonal', { constructor: 1 }, /option 'constructor' must be absent/],
     ['string gain', 'TfjsInit>GlorotUniform', { gain: '2' }, /gain must be a finite number > 0; got "2"/],
     ['huge seed', 'TfjsInit>LeCunNormal', { seed: 1e300 }, /seed must be an integer/],

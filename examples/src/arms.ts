@@ -3,7 +3,15 @@
  * Every arm gets the activation that follows the layer and a per-layer seed.
  */
 import * as tf from '@tensorflow/tfjs';
-import { activationAware, calculateGain, glorotUniform, heNormal, initializeModel, lsuv, orthogonal } from 'tfjs-initializers';
+import {
+  activationAware,
+  calculateGain,
+  glorotUniform,
+  heNormal,
+  initializeModel,
+  lsuv,
+  orthogonal,
+} from 'tfjs-initializers';
 
 /** The nonlinearity after a layer, as the model has it. */
 export interface LayerActivation {
@@ -26,19 +34,53 @@ function pytorchGain(next: LayerActivation): number {
 }
 
 export const ARMS: readonly Arm[] = [
-  { name: 'stock-default', description: 'stock tfjs Dense default (glorotNormal, truncated, no variance correction)', kernel: (_n, seed) => tf.initializers.glorotNormal({ seed }) },
-  { name: 'stock-he', description: 'stock tf.initializers.heNormal (truncated, no variance correction)', kernel: (_n, seed) => tf.initializers.heNormal({ seed }) },
-  { name: 'he', description: 'ours heNormal, negativeSlope = the LeakyReLU alpha', kernel: (n, seed) => heNormal({ negativeSlope: n.name === 'leakyRelu' ? n.alpha : 0, seed }) },
-  { name: 'glorot-gain', description: "ours glorotUniform with gain = calculateGain(next activation)", kernel: (n, seed) => glorotUniform({ gain: pytorchGain(n), seed }) },
-  { name: 'activation-aware', description: 'ours activationAware (exact variance gain of the next activation)', kernel: (n, seed) => activationAware({ activation: n.name, alpha: n.name === 'leakyRelu' ? n.alpha : null, seed }) },
-  { name: 'orthogonal', description: 'ours orthogonal with gain = calculateGain(next activation)', kernel: (n, seed) => orthogonal({ gain: pytorchGain(n), seed }) },
   {
-    name: 'init-model', description: 'ours initializeModel: gain from the nonlinearity each kernel\'s input went through (He et al. 2015 eq. 10)',
-    kernel: () => 'zeros', prepare: (model, _batch, seed) => { initializeModel(model, { seed }); },
+    name: 'stock-default',
+    description: 'stock tfjs Dense default (glorotNormal, truncated, no variance correction)',
+    kernel: (_n, seed) => tf.initializers.glorotNormal({ seed }),
   },
   {
-    name: 'lsuv', description: 'ours lsuv: orthonormal, then each layer scaled to unit pre-activation variance on 256 training inputs (Mishkin & Matas 2016)',
-    kernel: () => 'zeros', prepare: (model, batch, seed) => { lsuv(model, batch, { seed }); },
+    name: 'stock-he',
+    description: 'stock tf.initializers.heNormal (truncated, no variance correction)',
+    kernel: (_n, seed) => tf.initializers.heNormal({ seed }),
+  },
+  {
+    name: 'he',
+    description: 'ours heNormal, negativeSlope = the LeakyReLU alpha',
+    kernel: (n, seed) => heNormal({ negativeSlope: n.name === 'leakyRelu' ? n.alpha : 0, seed }),
+  },
+  {
+    name: 'glorot-gain',
+    description: 'ours glorotUniform with gain = calculateGain(next activation)',
+    kernel: (n, seed) => glorotUniform({ gain: pytorchGain(n), seed }),
+  },
+  {
+    name: 'activation-aware',
+    description: 'ours activationAware (exact variance gain of the next activation)',
+    kernel: (n, seed) => activationAware({ activation: n.name, alpha: n.name === 'leakyRelu' ? n.alpha : null, seed }),
+  },
+  {
+    name: 'orthogonal',
+    description: 'ours orthogonal with gain = calculateGain(next activation)',
+    kernel: (n, seed) => orthogonal({ gain: pytorchGain(n), seed }),
+  },
+  {
+    name: 'init-model',
+    description:
+      "ours initializeModel: gain from the nonlinearity each kernel's input went through (He et al. 2015 eq. 10)",
+    kernel: () => 'zeros',
+    prepare: (model, _batch, seed) => {
+      initializeModel(model, { seed });
+    },
+  },
+  {
+    name: 'lsuv',
+    description:
+      'ours lsuv: orthonormal, then each layer scaled to unit pre-activation variance on 256 training inputs (Mishkin & Matas 2016)',
+    kernel: () => 'zeros',
+    prepare: (model, batch, seed) => {
+      lsuv(model, batch, { seed });
+    },
   },
 ];
 

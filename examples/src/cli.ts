@@ -48,7 +48,9 @@ export interface ParsedArgs {
 function positiveInt(flag: string, value: string | undefined): number {
   const n = Number(value);
   if (value === undefined || !/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
-    throw new UsageError(`${flag} must be a positive integer; got ${value === undefined ? 'nothing' : JSON.stringify(value)}`);
+    throw new UsageError(
+      `${flag} must be a positive integer; got ${value === undefined ? 'nothing' : JSON.stringify(value)}`,
+    );
   }
   return n;
 }
@@ -56,8 +58,10 @@ function positiveInt(flag: string, value: string | undefined): number {
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const [command, ...rest] = argv;
   const base = { task: 'all', arms: null, seed: 1, backend: 'auto', out: 'reports', quiet: false, batch: 256 };
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') return { command: 'help', ...base };
-  if (command !== 'compare' && command !== 'diagnose') throw new UsageError(`unknown command ${JSON.stringify(command)}; the commands are compare and diagnose`);
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help')
+    return { command: 'help', ...base };
+  if (command !== 'compare' && command !== 'diagnose')
+    throw new UsageError(`unknown command ${JSON.stringify(command)}; the commands are compare and diagnose`);
   const args: ParsedArgs = { command, ...base };
   for (let i = 0; i < rest.length; i++) {
     const flag = rest[i];
@@ -71,27 +75,47 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       return v;
     };
     switch (flag) {
-      case '--task': args.task = value(); tasksFor(args.task); break;
-      case '--arms': args.arms = value().split(',').filter(Boolean); findArms(args.arms); break;
-      case '--epochs': args.epochs = positiveInt(flag, value()); break;
-      case '--limit': args.limit = positiveInt(flag, value()); break;
-      case '--batch': args.batch = positiveInt(flag, value()); break;
+      case '--task':
+        args.task = value();
+        tasksFor(args.task);
+        break;
+      case '--arms':
+        args.arms = value().split(',').filter(Boolean);
+        findArms(args.arms);
+        break;
+      case '--epochs':
+        args.epochs = positiveInt(flag, value());
+        break;
+      case '--limit':
+        args.limit = positiveInt(flag, value());
+        break;
+      case '--batch':
+        args.batch = positiveInt(flag, value());
+        break;
       case '--seed': {
         const v = value();
-        if (!/^-?\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new UsageError(`--seed must be an integer; got ${JSON.stringify(v)}`);
+        if (!/^-?\d+$/.test(v) || !Number.isSafeInteger(Number(v)))
+          throw new UsageError(`--seed must be an integer; got ${JSON.stringify(v)}`);
         args.seed = Number(v);
         break;
       }
       case '--backend':
         args.backend = value();
-        if (!BACKENDS.includes(args.backend)) throw new UsageError(`unknown backend ${JSON.stringify(args.backend)}; choose one of ${BACKENDS.join(', ')}`);
+        if (!BACKENDS.includes(args.backend))
+          throw new UsageError(`unknown backend ${JSON.stringify(args.backend)}; choose one of ${BACKENDS.join(', ')}`);
         break;
-      case '--out': args.out = value(); break;
-      case '--quiet': args.quiet = true; break;
-      default: throw new UsageError(`unknown option ${JSON.stringify(flag)}`);
+      case '--out':
+        args.out = value();
+        break;
+      case '--quiet':
+        args.quiet = true;
+        break;
+      default:
+        throw new UsageError(`unknown option ${JSON.stringify(flag)}`);
     }
   }
-  if (command === 'diagnose' && args.model === undefined) throw new UsageError('diagnose needs the path of a model.json');
+  if (command === 'diagnose' && args.model === undefined)
+    throw new UsageError('diagnose needs the path of a model.json');
   return args;
 }
 
@@ -121,7 +145,9 @@ export async function run(argv: readonly string[], io: Io = consoleIo): Promise<
   try {
     checkWritable(args.out);
   } catch (error) {
-    io.err(`tfjs-init: --out ${JSON.stringify(args.out)} is not a writable folder (${(error as Error).message})\n${USAGE}`);
+    io.err(
+      `tfjs-init: --out ${JSON.stringify(args.out)} is not a writable folder (${(error as Error).message})\n${USAGE}`,
+    );
     return 2;
   }
   let backend: string;
@@ -136,13 +162,26 @@ export async function run(argv: readonly string[], io: Io = consoleIo): Promise<
   const { writeFileAtomic } = require('tfjs-initializers/node') as typeof import('tfjs-initializers/node');
   io.out(`backend: ${backend}`);
   if (args.command === 'diagnose') return diagnose(args.model as string, args, writeFileAtomic, io);
-  const results = await compare({
-    tasks: tasksFor(args.task), arms: args.arms === null ? null : findArms(args.arms), epochs: args.epochs, seed: args.seed, out: args.out,
-    limit: args.limit, backend, command: `tfjs-init ${argv.join(' ')}`, quiet: args.quiet,
-  }, writeFileAtomic);
+  const results = await compare(
+    {
+      tasks: tasksFor(args.task),
+      arms: args.arms === null ? null : findArms(args.arms),
+      epochs: args.epochs,
+      seed: args.seed,
+      out: args.out,
+      limit: args.limit,
+      backend,
+      command: `tfjs-init ${argv.join(' ')}`,
+      quiet: args.quiet,
+    },
+    writeFileAtomic,
+  );
   for (const t of results.tasks) {
     io.out(`\n${t.title} (${t.trainSize} train / ${t.testSize} test)\n${summaryTable(t)}`);
-    if (t.savedModel) io.out(`saved best (${t.best}) to ${t.savedModel.path}; reloaded predictions ${t.savedModel.reloadedPredictionsIdentical ? 'identical' : 'DIFFER'}`);
+    if (t.savedModel)
+      io.out(
+        `saved best (${t.best}) to ${t.savedModel.path}; reloaded predictions ${t.savedModel.reloadedPredictionsIdentical ? 'identical' : 'DIFFER'}`,
+      );
   }
   io.out(`\nreport: ${args.out}/report.md (${results.seconds.toFixed(0)} s)`);
   return 0;
@@ -150,7 +189,12 @@ export async function run(argv: readonly string[], io: Io = consoleIo): Promise<
 
 if (require.main === module) {
   run(process.argv.slice(2)).then(
-    (code) => { process.exitCode = code; },
-    (error) => { console.error(error); process.exitCode = 1; },
+    (code) => {
+      process.exitCode = code;
+    },
+    (error) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
   );
 }

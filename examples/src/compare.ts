@@ -27,7 +27,11 @@ export interface CompareOptions {
 type WriteAtomic = (file: string, data: string | Uint8Array) => Promise<void>;
 
 /** Saves `model` with file://, loads it back and compares test predictions exactly. */
-async function saveAndCheck(model: tf.LayersModel, dir: string, x: tf.Tensor): Promise<NonNullable<TaskResult['savedModel']>> {
+async function saveAndCheck(
+  model: tf.LayersModel,
+  dir: string,
+  x: tf.Tensor,
+): Promise<NonNullable<TaskResult['savedModel']>> {
   await model.save(`file://${dir}`);
   const loaded = await tf.loadLayersModel(`file://${path.join(dir, 'model.json')}`);
   const [a, b] = tf.tidy(() => [model.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor]);
@@ -50,13 +54,20 @@ export async function compare(options: CompareOptions, writeAtomic: WriteAtomic)
     const arms = options.arms ?? findArms(task.arms);
     return { task, data, epochs, arms, batches: Math.ceil(data.train.n / task.train.batchSize) };
   });
-  const progress = options.quiet ? null : new Progress(plan.reduce((s, p) => s + p.epochs * p.batches * p.arms.length, 0));
+  const progress = options.quiet
+    ? null
+    : new Progress(plan.reduce((s, p) => s + p.epochs * p.batches * p.arms.length, 0));
   const results: TaskResult[] = [];
   for (const { task, data, epochs, batches, arms: taskArms } of plan) {
     const arms: ArmResult[] = [];
     let best: { arm: string; acc: number; model: tf.LayersModel } | null = null;
     // The first 256 training examples: LSUV's batch and the batch of the init-time signal chart.
-    const probe = toTensors(subset(data.train, Array.from({ length: Math.min(256, data.train.n) }, (_, i) => i)));
+    const probe = toTensors(
+      subset(
+        data.train,
+        Array.from({ length: Math.min(256, data.train.n) }, (_, i) => i),
+      ),
+    );
     for (const arm of taskArms) {
       const model = buildMlp({ ...task.spec, inputDim: data.train.features }, arm, options.seed);
       arm.prepare?.(model, probe.xs, options.seed);
@@ -67,9 +78,18 @@ export async function compare(options: CompareOptions, writeAtomic: WriteAtomic)
         vanishing: signal.vanishing.length,
         exploding: signal.exploding.length,
       };
-      const r = await train(model, data.train, data.test, { ...task.train, epochs, seed: options.seed }, () => progress?.tick(`${task.name} / ${arm.name}`));
+      const r = await train(model, data.train, data.test, { ...task.train, epochs, seed: options.seed }, () =>
+        progress?.tick(`${task.name} / ${arm.name}`),
+      );
       const last = r.epochs[r.epochs.length - 1];
-      arms.push({ arm: arm.name, description: arm.description, initSignal, ...r, finalTrainLoss: last?.trainLoss ?? NaN, testAccuracy: last?.testAccuracy ?? 0 });
+      arms.push({
+        arm: arm.name,
+        description: arm.description,
+        initSignal,
+        ...r,
+        finalTrainLoss: last?.trainLoss ?? NaN,
+        testAccuracy: last?.testAccuracy ?? 0,
+      });
       const acc = last?.testAccuracy ?? 0;
       if (best === null || acc > best.acc) {
         best?.model.dispose();
@@ -87,8 +107,16 @@ export async function compare(options: CompareOptions, writeAtomic: WriteAtomic)
       best.model.dispose();
     }
     const result: TaskResult = {
-      task: task.name, title: task.title, trainSize: data.train.n, testSize: data.test.n, batchesPerEpoch: batches,
-      arms, best: best?.arm ?? '', savedModel, chart: `${task.name}.svg`, initChart: `${task.name}-init.svg`,
+      task: task.name,
+      title: task.title,
+      trainSize: data.train.n,
+      testSize: data.test.n,
+      batchesPerEpoch: batches,
+      arms,
+      best: best?.arm ?? '',
+      savedModel,
+      chart: `${task.name}.svg`,
+      initChart: `${task.name}-init.svg`,
     };
     await writeAtomic(path.join(options.out, result.chart), taskChart(result));
     await writeAtomic(path.join(options.out, result.initChart), initChart(result));
@@ -96,8 +124,12 @@ export async function compare(options: CompareOptions, writeAtomic: WriteAtomic)
   }
   progress?.finish();
   const all: CompareResults = {
-    command: options.command, backend: options.backend, seed: options.seed, startedAt: new Date(started).toISOString(),
-    seconds: (Date.now() - started) / 1000, tasks: results,
+    command: options.command,
+    backend: options.backend,
+    seed: options.seed,
+    startedAt: new Date(started).toISOString(),
+    seconds: (Date.now() - started) / 1000,
+    tasks: results,
   };
   await writeAtomic(path.join(options.out, 'results.json'), `${JSON.stringify(all, null, 2)}\n`);
   await writeAtomic(path.join(options.out, 'report.md'), markdownReport(all));

@@ -4,7 +4,10 @@ import * as path from 'path';
 import { signalPropagation } from 'tfjs-initializers';
 import { lineChart } from './svg';
 
-interface Io { out(line: string): void; err(line: string): void }
+interface Io {
+  out(line: string): void;
+  err(line: string): void;
+}
 
 export async function diagnose(
   modelPath: string,
@@ -25,13 +28,25 @@ export async function diagnose(
   x.dispose();
   io.out(`| depth | layer | activation after | pre-activation std | activation std | flags |`);
   io.out(`|---:|---|---|---:|---:|---|`);
-  for (const l of report.layers) io.out(`| ${l.depth} | ${l.layer} | ${l.activation} | ${l.preStd.toPrecision(4)} | ${l.postStd.toPrecision(4)} | ${l.flags.join(', ')} |`);
-  const chart = lineChart(`signal propagation: ${path.basename(path.dirname(path.resolve(modelPath)))}`, 'kernel layer (depth)', [
-    { title: 'std on a standard-normal batch', yLabel: 'std', logY: true, series: [
-      { name: 'pre-activation', values: report.layers.map((l) => l.preStd) },
-      { name: 'activation', values: report.layers.map((l) => l.postStd) },
-    ] },
-  ]);
+  for (const l of report.layers)
+    io.out(
+      `| ${l.depth} | ${l.layer} | ${l.activation} | ${l.preStd.toPrecision(4)} | ${l.postStd.toPrecision(4)} | ${l.flags.join(', ')} |`,
+    );
+  const chart = lineChart(
+    `signal propagation: ${path.basename(path.dirname(path.resolve(modelPath)))}`,
+    'kernel layer (depth)',
+    [
+      {
+        title: 'std on a standard-normal batch',
+        yLabel: 'std',
+        logY: true,
+        series: [
+          { name: 'pre-activation', values: report.layers.map((l) => l.preStd) },
+          { name: 'activation', values: report.layers.map((l) => l.postStd) },
+        ],
+      },
+    ],
+  );
   const file = path.join(args.out, 'diagnose.svg');
   await writeAtomic(file, chart);
   io.out(`\n${report.vanishing.length} vanishing, ${report.exploding.length} exploding; chart: ${file}`);

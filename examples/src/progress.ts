@@ -4,7 +4,10 @@ export class Progress {
   private readonly start = Date.now();
   private lastLine = 0;
 
-  constructor(private readonly total: number, private readonly stream: NodeJS.WriteStream = process.stderr) {}
+  constructor(
+    private readonly total: number,
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+  ) {}
 
   tick(label: string, steps = 1): void {
     this.done = Math.min(this.total, this.done + steps);
@@ -18,7 +21,11 @@ export class Progress {
     const width = 24;
     const bar = '#'.repeat(Math.round(frac * width)).padEnd(width, '.');
     const line = `[${bar}] ${(frac * 100).toFixed(0).padStart(3)}% ${formatSeconds(elapsed)} elapsed, ETA ${formatSeconds(eta)}  ${label}`;
-    this.stream.write(tty ? `\r${line.slice(0, (this.stream.columns ?? 100) - 1).padEnd((this.stream.columns ?? 100) - 1)}` : `${line}\n`);
+    this.stream.write(
+      tty
+        ? `\r${line.slice(0, (this.stream.columns ?? 100) - 1).padEnd((this.stream.columns ?? 100) - 1)}`
+        : `${line}\n`,
+    );
   }
 
   finish(): void {

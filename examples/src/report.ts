@@ -57,16 +57,32 @@ function fmt(v: number | null, digits = 4): string {
 /** Std of activations and gradients against depth, at initialization, one line per arm. */
 export function initChart(task: TaskResult): string {
   return lineChart(`${task.title}: signal at initialization`, 'kernel layer (depth)', [
-    { title: 'activation std (forward)', yLabel: 'std', series: task.arms.map((a) => ({ name: a.arm, values: a.initSignal.activationStd })), logY: true },
-    { title: 'gradient std w.r.t. pre-activation (backward)', yLabel: 'std', series: task.arms.map((a) => ({ name: a.arm, values: a.initSignal.gradientStd })), logY: true },
+    {
+      title: 'activation std (forward)',
+      yLabel: 'std',
+      series: task.arms.map((a) => ({ name: a.arm, values: a.initSignal.activationStd })),
+      logY: true,
+    },
+    {
+      title: 'gradient std w.r.t. pre-activation (backward)',
+      yLabel: 'std',
+      series: task.arms.map((a) => ({ name: a.arm, values: a.initSignal.gradientStd })),
+      logY: true,
+    },
   ]);
 }
 
 /** A markdown summary table for one task. */
 export function summaryTable(task: TaskResult): string {
-  const rows = task.arms.map((a) =>
-    `| ${a.arm}${a.arm === task.best ? ' (best)' : ''} | ${fmt(a.finalTrainLoss)} | ${(a.testAccuracy * 100).toFixed(2)}% | ${a.stepsToTarget ?? 'not reached'} | ${a.seconds.toFixed(1)} |`);
-  return ['| arm | final train loss | test accuracy | steps to target loss | seconds |', '|---|---:|---:|---:|---:|', ...rows].join('\n');
+  const rows = task.arms.map(
+    (a) =>
+      `| ${a.arm}${a.arm === task.best ? ' (best)' : ''} | ${fmt(a.finalTrainLoss)} | ${(a.testAccuracy * 100).toFixed(2)}% | ${a.stepsToTarget ?? 'not reached'} | ${a.seconds.toFixed(1)} |`,
+  );
+  return [
+    '| arm | final train loss | test accuracy | steps to target loss | seconds |',
+    '|---|---:|---:|---:|---:|',
+    ...rows,
+  ].join('\n');
 }
 
 export function markdownReport(results: CompareResults): string {
@@ -78,12 +94,31 @@ export function markdownReport(results: CompareResults): string {
     '',
   ];
   for (const t of results.tasks) {
-    lines.push(`## ${t.title}`, '', `${t.trainSize} training / ${t.testSize} test examples, ${t.batchesPerEpoch} steps per epoch. Target loss: see results.json.`, '');
-    lines.push(summaryTable(t), '', `![${t.task}](${t.chart})`, '', `Signal at initialization (std per layer, forward and backward): ![${t.task} at init](${t.initChart})`, '');
+    lines.push(
+      `## ${t.title}`,
+      '',
+      `${t.trainSize} training / ${t.testSize} test examples, ${t.batchesPerEpoch} steps per epoch. Target loss: see results.json.`,
+      '',
+    );
+    lines.push(
+      summaryTable(t),
+      '',
+      `![${t.task}](${t.chart})`,
+      '',
+      `Signal at initialization (std per layer, forward and backward): ![${t.task} at init](${t.initChart})`,
+      '',
+    );
     const flagged = t.arms.filter((a) => a.initSignal.vanishing + a.initSignal.exploding > 0);
-    if (flagged.length) lines.push(`Flagged at init (a layer's std beyond 1e-3 / 1e3 of the first layer's): ${flagged.map((a) => `${a.arm} (${a.initSignal.vanishing} vanishing, ${a.initSignal.exploding} exploding)`).join(', ')}.`, '');
+    if (flagged.length)
+      lines.push(
+        `Flagged at init (a layer's std beyond 1e-3 / 1e3 of the first layer's): ${flagged.map((a) => `${a.arm} (${a.initSignal.vanishing} vanishing, ${a.initSignal.exploding} exploding)`).join(', ')}.`,
+        '',
+      );
     if (t.savedModel) {
-      lines.push(`Best arm (${t.best}) saved to \`${t.savedModel.path}\` with \`model.save('file://...')\`, loaded back with \`tf.loadLayersModel\`: predictions on the test set ${t.savedModel.reloadedPredictionsIdentical ? 'identical' : `differ (max |diff| ${t.savedModel.maxAbsDifference})`}.`, '');
+      lines.push(
+        `Best arm (${t.best}) saved to \`${t.savedModel.path}\` with \`model.save('file://...')\`, loaded back with \`tf.loadLayersModel\`: predictions on the test set ${t.savedModel.reloadedPredictionsIdentical ? 'identical' : `differ (max |diff| ${t.savedModel.maxAbsDifference})`}.`,
+        '',
+      );
     }
     lines.push('Arms:', '', ...t.arms.map((a) => `- \`${a.arm}\`: ${a.description}`), '');
   }

@@ -13,10 +13,24 @@ export interface Panel {
   logY?: boolean;
 }
 
-const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+const COLORS = [
+  '#1f77b4',
+  '#ff7f0e',
+  '#2ca02c',
+  '#d62728',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
+];
 
 function escapeXml(s: string): string {
-  return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] as string);
+  return s.replace(
+    /[<>&"']/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] as string,
+  );
 }
 
 function niceTicks(lo: number, hi: number, count = 5): number[] {
@@ -60,22 +74,31 @@ export function lineChart(title: string, xLabel: string, panels: Panel[]): strin
     }
     const px = (i: number): number => ox + (n === 1 ? pw / 2 : (i / (n - 1)) * pw);
     const py = (v: number): number => oy + ph - ((tr(v) - lo) / (hi - lo)) * ph;
-    parts.push(`<text x="${ox + pw / 2}" y="${oy - 10}" text-anchor="middle" font-weight="bold">${escapeXml(panel.title)}</text>`);
+    parts.push(
+      `<text x="${ox + pw / 2}" y="${oy - 10}" text-anchor="middle" font-weight="bold">${escapeXml(panel.title)}</text>`,
+    );
     parts.push(`<rect x="${ox}" y="${oy}" width="${pw}" height="${ph}" fill="none" stroke="#999"/>`);
     for (const t of niceTicks(lo, hi)) {
       const y = oy + ph - ((t - lo) / (hi - lo)) * ph;
-      parts.push(`<line x1="${ox}" x2="${ox + pw}" y1="${y}" y2="${y}" stroke="#eee"/><text x="${ox - 6}" y="${y + 4}" text-anchor="end">${formatTick(t, panel.logY === true)}</text>`);
+      parts.push(
+        `<line x1="${ox}" x2="${ox + pw}" y1="${y}" y2="${y}" stroke="#eee"/><text x="${ox - 6}" y="${y + 4}" text-anchor="end">${formatTick(t, panel.logY === true)}</text>`,
+      );
     }
     for (let i = 0; i < n; i++) {
       if (n > 12 && i % Math.ceil(n / 10) !== 0 && i !== n - 1) continue;
       parts.push(`<text x="${px(i)}" y="${oy + ph + 16}" text-anchor="middle">${i + 1}</text>`);
     }
     parts.push(`<text x="${ox + pw / 2}" y="${oy + ph + 34}" text-anchor="middle">${escapeXml(xLabel)}</text>`);
-    parts.push(`<text transform="translate(${ox - 62},${oy + ph / 2}) rotate(-90)" text-anchor="middle">${escapeXml(panel.yLabel)}${panel.logY ? ' (log)' : ''}</text>`);
+    parts.push(
+      `<text transform="translate(${ox - 62},${oy + ph / 2}) rotate(-90)" text-anchor="middle">${escapeXml(panel.yLabel)}${panel.logY ? ' (log)' : ''}</text>`,
+    );
     panel.series.forEach((s, k) => {
-      const pts = s.values.map((v, i) => (usable(v) ? `${px(i).toFixed(1)},${py(v).toFixed(1)}` : null)).filter((q): q is string => q !== null);
+      const pts = s.values
+        .map((v, i) => (usable(v) ? `${px(i).toFixed(1)},${py(v).toFixed(1)}` : null))
+        .filter((q): q is string => q !== null);
       const color = COLORS[k % COLORS.length];
-      if (pts.length > 1) parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.join(' ')}"/>`);
+      if (pts.length > 1)
+        parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.join(' ')}"/>`);
       for (const q of pts) {
         const [x, y] = q.split(',');
         parts.push(`<circle cx="${x}" cy="${y}" r="2.5" fill="${color}"/>`);
@@ -86,7 +109,9 @@ export function lineChart(title: string, xLabel: string, panels: Panel[]): strin
   series.forEach((s, k) => {
     const x = 20 + (k % 3) * 300;
     const y = height - legendH + 12 + 22 * Math.floor(k / 3);
-    parts.push(`<rect x="${x}" y="${y - 9}" width="14" height="4" fill="${COLORS[k % COLORS.length]}"/><text x="${x + 20}" y="${y - 3}">${escapeXml(s.name)}</text>`);
+    parts.push(
+      `<rect x="${x}" y="${y - 9}" width="14" height="4" fill="${COLORS[k % COLORS.length]}"/><text x="${x + 20}" y="${y - 3}">${escapeXml(s.name)}</text>`,
+    );
   });
   parts.push('</svg>');
   return parts.join('\n');

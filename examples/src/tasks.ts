@@ -26,23 +26,33 @@ const IMAGE_TRAIN = { epochs: 4, batchSize: 64, learningRate: 0.05, momentum: 0.
 export const TASKS: Readonly<Record<TaskName, Task>> = {
   image: {
     arms: DEFAULT_ARMS,
-    name: 'image', title: 'MNIST, 784-128-64-10 ReLU MLP', data: 'mnist',
-    spec: { inputDim: 784, hidden: [128, 64], activation: { name: 'relu' }, classes: 10 }, train: IMAGE_TRAIN,
+    name: 'image',
+    title: 'MNIST, 784-128-64-10 ReLU MLP',
+    data: 'mnist',
+    spec: { inputDim: 784, hidden: [128, 64], activation: { name: 'relu' }, classes: 10 },
+    train: IMAGE_TRAIN,
   },
   'image-leaky': {
     arms: DEFAULT_ARMS,
-    name: 'image-leaky', title: 'MNIST, 784-128-64-10 LeakyReLU(0.3) MLP', data: 'mnist',
-    spec: { inputDim: 784, hidden: [128, 64], activation: { name: 'leakyRelu', alpha: 0.3 }, classes: 10 }, train: IMAGE_TRAIN,
+    name: 'image-leaky',
+    title: 'MNIST, 784-128-64-10 LeakyReLU(0.3) MLP',
+    data: 'mnist',
+    spec: { inputDim: 784, hidden: [128, 64], activation: { name: 'leakyRelu', alpha: 0.3 }, classes: 10 },
+    train: IMAGE_TRAIN,
   },
   text: {
     arms: DEFAULT_ARMS,
-    name: 'text', title: 'SpamAssassin, bag of words 2000-64-2 tanh MLP', data: 'spam',
+    name: 'text',
+    title: 'SpamAssassin, bag of words 2000-64-2 tanh MLP',
+    data: 'spam',
     spec: { inputDim: 2000, hidden: [64], activation: { name: 'tanh' }, classes: 2 },
     train: { epochs: 5, batchSize: 32, learningRate: 0.05, momentum: 0.9, targetLoss: 0.15 },
   },
   deep: {
     arms: ARMS.map((a) => a.name),
-    name: 'deep', title: 'MNIST, 30-layer width-64 ReLU MLP (SGD momentum)', data: 'mnist',
+    name: 'deep',
+    title: 'MNIST, 30-layer width-64 ReLU MLP (SGD momentum)',
+    data: 'mnist',
     spec: { inputDim: 784, hidden: new Array<number>(30).fill(64), activation: { name: 'relu' }, classes: 10 },
     train: { epochs: 3, batchSize: 64, learningRate: 0.01, momentum: 0.9, targetLoss: 1.0 },
   },
@@ -69,9 +79,10 @@ export function dataLoader(seed: number, limit?: number): (data: string) => { tr
   return (data) => {
     const hit = cache.get(data);
     if (hit) return hit;
-    const loaded = data === 'mnist'
-      ? loadMnist({ seed, perClass: limit })
-      : loadSpam({ seed, limitPerGroup: limit, vocabularySize: 2000 });
+    const loaded =
+      data === 'mnist'
+        ? loadMnist({ seed, perClass: limit })
+        : loadSpam({ seed, limitPerGroup: limit, vocabularySize: 2000 });
     const result = { train: loaded.train, test: loaded.test };
     cache.set(data, result);
     return result;

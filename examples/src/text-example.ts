@@ -13,7 +13,12 @@ export async function main({ limitPerGroup = Infinity, epochs = 5 } = {}): Promi
 
   const model = tf.sequential({
     layers: [
-      tf.layers.dense({ inputShape: [vocabulary.length], units: 64, activation: 'tanh', kernelInitializer: glorotUniform({ gain: calculateGain('tanh'), seed: 1 }) }),
+      tf.layers.dense({
+        inputShape: [vocabulary.length],
+        units: 64,
+        activation: 'tanh',
+        kernelInitializer: glorotUniform({ gain: calculateGain('tanh'), seed: 1 }),
+      }),
       tf.layers.dense({ units: 2, activation: 'softmax', kernelInitializer: glorotUniform({ seed: 2 }) }),
     ],
   });
@@ -24,7 +29,9 @@ export async function main({ limitPerGroup = Infinity, epochs = 5 } = {}): Promi
   await model.fit(trainT.xs, trainT.ys, { epochs, batchSize: 32, verbose: 0 });
   const [, acc] = model.evaluate(testT.xs, testT.ys) as tf.Scalar[];
   const accuracy = (await acc.data())[0];
-  console.log(`SpamAssassin test accuracy after ${epochs} epochs (${vocabulary.length} terms): ${(accuracy * 100).toFixed(2)}%`);
+  console.log(
+    `SpamAssassin test accuracy after ${epochs} epochs (${vocabulary.length} terms): ${(accuracy * 100).toFixed(2)}%`,
+  );
 
   tf.dispose([trainT.xs, trainT.ys, testT.xs, testT.ys, acc]);
   model.dispose();

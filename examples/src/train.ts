@@ -37,7 +37,13 @@ function evaluate(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor): { loss: 
 }
 
 /** Trains `model` in place; the same seed gives the same batches in the same order for every arm. */
-export async function train(model: tf.LayersModel, trainSet: Dataset, testSet: Dataset, cfg: TrainConfig, onBatch: () => void = () => undefined): Promise<TrainResult> {
+export async function train(
+  model: tf.LayersModel,
+  trainSet: Dataset,
+  testSet: Dataset,
+  cfg: TrainConfig,
+  onBatch: () => void = () => undefined,
+): Promise<TrainResult> {
   const start = Date.now();
   model.compile({ optimizer: tf.train.momentum(cfg.learningRate, cfg.momentum), loss: 'categoricalCrossentropy' });
   const trainT = toTensors(trainSet);
@@ -56,7 +62,10 @@ export async function train(model: tf.LayersModel, trainSet: Dataset, testSet: D
       let sum = 0;
       let count = 0;
       await model.fit(xs, ys, {
-        epochs: 1, batchSize: cfg.batchSize, shuffle: false, verbose: 0,
+        epochs: 1,
+        batchSize: cfg.batchSize,
+        shuffle: false,
+        verbose: 0,
         callbacks: {
           onBatchEnd: async (_batch, logs) => {
             const loss = logs?.loss ?? NaN;

@@ -7,7 +7,14 @@ import { GAIN_MODES, GainMode, calculateGain, resolveAlpha, varianceGain } from 
 import { CLASS_PREFIX } from './base.js';
 import { OptionSpec, SEED_FIELD } from './options.js';
 import type { PresetOptions } from './presets.js';
-import { DISTRIBUTIONS, Distribution, FAN_FIELDS, VarianceScalingParams, VarianceScalingPreset, presetParams } from './variance_scaling.js';
+import {
+  DISTRIBUTIONS,
+  Distribution,
+  FAN_FIELDS,
+  VarianceScalingParams,
+  VarianceScalingPreset,
+  presetParams,
+} from './variance_scaling.js';
 
 /** `variance`: the exact gain of varianceGain; `pytorch`: PyTorch's calculateGain table. */
 export type GainCriterion = 'variance' | 'pytorch';
@@ -15,7 +22,13 @@ export const GAIN_CRITERIA: readonly GainCriterion[] = ['variance', 'pytorch'];
 
 /** PyTorch names for the activations its table knows. */
 const PYTORCH_NAME: Partial<Record<ActivationName, string>> = {
-  linear: 'linear', relu: 'relu', leakyRelu: 'leaky_relu', prelu: 'leaky_relu', sigmoid: 'sigmoid', tanh: 'tanh', selu: 'selu',
+  linear: 'linear',
+  relu: 'relu',
+  leakyRelu: 'leaky_relu',
+  prelu: 'leaky_relu',
+  sigmoid: 'sigmoid',
+  tanh: 'tanh',
+  selu: 'selu',
 };
 
 export interface ActivationAwareOptions extends PresetOptions {
@@ -32,13 +45,25 @@ export interface ActivationAwareOptions extends PresetOptions {
 }
 
 type ActivationAwareConfig = {
-  activation: ActivationName; alpha: number | null; mode: GainMode; distribution: Distribution; criterion: GainCriterion;
-  seed: number | null; layout: FanLayout; inAxis: number | null; outAxis: number | null;
+  activation: ActivationName;
+  alpha: number | null;
+  mode: GainMode;
+  distribution: Distribution;
+  criterion: GainCriterion;
+  seed: number | null;
+  layout: FanLayout;
+  inAxis: number | null;
+  outAxis: number | null;
 };
 
 const OWNER = `${CLASS_PREFIX}ActivationAware`;
 const SPEC: OptionSpec = {
-  activation: { kind: 'choice', default: 'linear', values: ACTIVATIONS, canonical: (v) => canonicalActivation(v, OWNER) },
+  activation: {
+    kind: 'choice',
+    default: 'linear',
+    values: ACTIVATIONS,
+    canonical: (v) => canonicalActivation(v, OWNER),
+  },
   alpha: { kind: 'number', default: null, min: 0 },
   mode: { kind: 'choice', default: 'fanIn', values: GAIN_MODES },
   distribution: { kind: 'choice', default: 'truncatedNormal', values: DISTRIBUTIONS },
@@ -48,12 +73,19 @@ const SPEC: OptionSpec = {
 };
 
 /** The gain ActivationAware uses for `activation` under `criterion`. */
-export function activationGain(activation: ActivationName, alpha: number | null, mode: GainMode, criterion: GainCriterion): number {
+export function activationGain(
+  activation: ActivationName,
+  alpha: number | null,
+  mode: GainMode,
+  criterion: GainCriterion,
+): number {
   const a = resolveAlpha(OWNER, activation, alpha); // validates alpha for this activation
   if (criterion === 'variance') return varianceGain(activation, { mode, alpha: alpha ?? undefined });
   const name = PYTORCH_NAME[activation];
   if (name === undefined) {
-    throw new RangeError(`${OWNER}: criterion 'pytorch' has no gain for activation '${activation}'; PyTorch's table covers ${Object.keys(PYTORCH_NAME).join(', ')}. Use criterion 'variance'.`);
+    throw new RangeError(
+      `${OWNER}: criterion 'pytorch' has no gain for activation '${activation}'; PyTorch's table covers ${Object.keys(PYTORCH_NAME).join(', ')}. Use criterion 'variance'.`,
+    );
   }
   return calculateGain(name, name === 'leaky_relu' ? a : undefined);
 }
@@ -76,6 +108,10 @@ export class ActivationAware extends VarianceScalingPreset<ActivationAwareConfig
   }
 
   get params(): VarianceScalingParams {
-    return presetParams(this.config, { scale: this.gain ** 2, mode: this.config.mode, distribution: this.config.distribution });
+    return presetParams(this.config, {
+      scale: this.gain ** 2,
+      mode: this.config.mode,
+      distribution: this.config.distribution,
+    });
   }
 }

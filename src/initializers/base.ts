@@ -22,7 +22,12 @@ export const CLASS_PREFIX = 'TfjsInit>';
 export abstract class ConfiguredInitializer<Config extends Record<string, OptionValue>> extends InitializerBase {
   protected readonly config: Readonly<Config>;
 
-  protected constructor(spec: OptionSpec, options: unknown, extraKeys: readonly string[] = [], prepare?: (raw: Record<string, unknown>) => Record<string, unknown>) {
+  protected constructor(
+    spec: OptionSpec,
+    options: unknown,
+    extraKeys: readonly string[] = [],
+    prepare?: (raw: Record<string, unknown>) => Record<string, unknown>,
+  ) {
     super();
     const owner = (new.target as unknown as { className: string }).className;
     const raw = prepare ? prepare(asRecord(owner, options)) : options;
@@ -39,7 +44,12 @@ export abstract class ConfiguredInitializer<Config extends Record<string, Option
   /** A float32 tensor of `shape`; `dtype` must be float32 or omitted. */
   apply(shape: number[], dtype?: tf.DataType): tf.Tensor {
     if (dtype !== undefined && dtype !== 'float32') {
-      throw new InitializerConfigError(this.getClassName(), 'dtype', dtype, "'float32' (random initial weights are floats)");
+      throw new InitializerConfigError(
+        this.getClassName(),
+        'dtype',
+        dtype,
+        "'float32' (random initial weights are floats)",
+      );
     }
     return tf.tensor(this.sample(shape), shape, 'float32');
   }
@@ -47,6 +57,7 @@ export abstract class ConfiguredInitializer<Config extends Record<string, Option
 
 function asRecord(owner: string, options: unknown): Record<string, unknown> {
   if (options === undefined || options === null) return {};
-  if (typeof options !== 'object' || Array.isArray(options)) throw new InitializerConfigError(owner, 'options', options, 'an object');
+  if (typeof options !== 'object' || Array.isArray(options))
+    throw new InitializerConfigError(owner, 'options', options, 'an object');
   return options as Record<string, unknown>;
 }

@@ -28,8 +28,11 @@ function parseField(owner: string, key: string, spec: FieldSpec, raw: unknown): 
   const nullable = spec.default === null ? ', or null' : '';
   switch (spec.kind) {
     case 'number': {
-      const ok = typeof raw === 'number' && Number.isFinite(raw)
-        && (spec.exclusiveMin ? raw > spec.min : raw >= spec.min) && (spec.max === undefined || raw <= spec.max);
+      const ok =
+        typeof raw === 'number' &&
+        Number.isFinite(raw) &&
+        (spec.exclusiveMin ? raw > spec.min : raw >= spec.min) &&
+        (spec.max === undefined || raw <= spec.max);
       if (!ok) throw new InitializerConfigError(owner, key, raw, `a finite number ${describeRange(spec)}${nullable}`);
       return raw as number;
     }
@@ -41,7 +44,12 @@ function parseField(owner: string, key: string, spec: FieldSpec, raw: unknown): 
     case 'choice': {
       if (spec.canonical) return spec.canonical(raw);
       if (typeof raw !== 'string' || !spec.values.includes(raw)) {
-        throw new InitializerConfigError(owner, key, raw, `one of ${spec.values.map((v) => `'${v}'`).join(', ')}${nullable}`);
+        throw new InitializerConfigError(
+          owner,
+          key,
+          raw,
+          `one of ${spec.values.map((v) => `'${v}'`).join(', ')}${nullable}`,
+        );
       }
       return raw;
     }
@@ -52,13 +60,24 @@ function parseField(owner: string, key: string, spec: FieldSpec, raw: unknown): 
  * Validates `raw` against `spec` and returns every field of the spec, defaults filled
  * in. Throws InitializerConfigError naming the field, the value and what is allowed.
  */
-export function parseOptions(owner: string, spec: OptionSpec, raw: unknown, extraKeys: readonly string[] = []): Record<string, OptionValue> {
+export function parseOptions(
+  owner: string,
+  spec: OptionSpec,
+  raw: unknown,
+  extraKeys: readonly string[] = [],
+): Record<string, OptionValue> {
   if (raw === undefined || raw === null) raw = {};
-  if (typeof raw !== 'object' || Array.isArray(raw)) throw new InitializerConfigError(owner, 'options', raw, 'an object');
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    throw new InitializerConfigError(owner, 'options', raw, 'an object');
   const given = raw as Record<string, unknown>;
   for (const key of Object.keys(given)) {
     if (!Object.prototype.hasOwnProperty.call(spec, key) && !LOADER_KEYS.includes(key) && !extraKeys.includes(key)) {
-      throw new InitializerConfigError(owner, `option '${key}'`, given[key], `absent: allowed options are ${[...Object.keys(spec), ...extraKeys].join(', ')}`);
+      throw new InitializerConfigError(
+        owner,
+        `option '${key}'`,
+        given[key],
+        `absent: allowed options are ${[...Object.keys(spec), ...extraKeys].join(', ')}`,
+      );
     }
   }
   const parsed: Record<string, OptionValue> = {};

@@ -5,7 +5,13 @@
 import type { FanLayout } from '../math/fans.js';
 import { CLASS_PREFIX } from './base.js';
 import { FieldSpec, OptionSpec, SEED_FIELD, positive } from './options.js';
-import { Distribution, FAN_FIELDS, VarianceScalingParams, VarianceScalingPreset, presetParams } from './variance_scaling.js';
+import {
+  Distribution,
+  FAN_FIELDS,
+  VarianceScalingParams,
+  VarianceScalingPreset,
+  presetParams,
+} from './variance_scaling.js';
 
 /** Options every preset takes: a seed and the fan layout (see computeFans). */
 export interface PresetOptions {
@@ -56,7 +62,11 @@ export class GlorotNormal extends VarianceScalingPreset<GlorotConfig> {
     super({ ...GLOROT_SPEC, distribution: NORMAL_FIELD }, options);
   }
   get params(): VarianceScalingParams {
-    return presetParams(this.config, { scale: this.config.gain ** 2, mode: 'fanAvg', distribution: this.config.distribution as Distribution });
+    return presetParams(this.config, {
+      scale: this.config.gain ** 2,
+      mode: 'fanAvg',
+      distribution: this.config.distribution as Distribution,
+    });
   }
 }
 
@@ -88,7 +98,11 @@ export class HeUniform extends VarianceScalingPreset<HeConfig> {
     super(HE_SPEC, options);
   }
   get params(): VarianceScalingParams {
-    return presetParams(this.config, { scale: heScale(this.config.negativeSlope), mode: this.config.mode, distribution: 'uniform' });
+    return presetParams(this.config, {
+      scale: heScale(this.config.negativeSlope),
+      mode: this.config.mode,
+      distribution: 'uniform',
+    });
   }
 }
 
@@ -99,7 +113,11 @@ export class HeNormal extends VarianceScalingPreset<HeConfig> {
     super({ ...HE_SPEC, distribution: NORMAL_FIELD }, options);
   }
   get params(): VarianceScalingParams {
-    return presetParams(this.config, { scale: heScale(this.config.negativeSlope), mode: this.config.mode, distribution: this.config.distribution as Distribution });
+    return presetParams(this.config, {
+      scale: heScale(this.config.negativeSlope),
+      mode: this.config.mode,
+      distribution: this.config.distribution as Distribution,
+    });
   }
 }
 
@@ -125,6 +143,10 @@ export class LeCunNormal extends VarianceScalingPreset<LeCunConfig> {
     super({ ...COMMON, distribution: NORMAL_FIELD }, options);
   }
   get params(): VarianceScalingParams {
-    return presetParams(this.config, { scale: 1, mode: 'fanIn', distribution: this.config.distribution as Distribution });
+    return presetParams(this.config, {
+      scale: 1,
+      mode: 'fanIn',
+      distribution: this.config.distribution as Distribution,
+    });
   }
 }

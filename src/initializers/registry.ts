@@ -7,7 +7,15 @@ import { VarianceScaling } from './variance_scaling.js';
 
 /** Every initializer class this package registers. */
 export const INITIALIZER_CLASSES = [
-  VarianceScaling, GlorotUniform, GlorotNormal, HeUniform, HeNormal, LeCunUniform, LeCunNormal, Orthogonal, ActivationAware,
+  VarianceScaling,
+  GlorotUniform,
+  GlorotNormal,
+  HeUniform,
+  HeNormal,
+  LeCunUniform,
+  LeCunNormal,
+  Orthogonal,
+  ActivationAware,
 ] as const;
 
 for (const cls of INITIALIZER_CLASSES) tf.serialization.registerClass(cls);

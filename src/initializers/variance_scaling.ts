@@ -36,7 +36,10 @@ export const FAN_FIELDS: Readonly<Record<'layout' | 'inAxis' | 'outAxis', FieldS
 };
 
 /** The fan that `mode` selects. */
-export function modeFan(shape: readonly number[], params: Pick<VarianceScalingParams, 'mode' | 'layout' | 'inAxis' | 'outAxis'>): number {
+export function modeFan(
+  shape: readonly number[],
+  params: Pick<VarianceScalingParams, 'mode' | 'layout' | 'inAxis' | 'outAxis'>,
+): number {
   const { fanIn, fanOut } = computeFans(shape, params);
   switch (params.mode) {
     case 'fanIn':
@@ -112,7 +115,8 @@ const OWNER = `${CLASS_PREFIX}VarianceScaling`;
 function gainToScale(raw: Record<string, unknown>): Record<string, unknown> {
   if (!Object.prototype.hasOwnProperty.call(raw, 'gain') || raw.gain === undefined || raw.gain === null) return raw;
   const hasScale = raw.scale !== undefined && raw.scale !== null;
-  if (hasScale) throw new InitializerConfigError(OWNER, 'gain', raw.gain, 'omitted when scale is given (scale = gain^2)');
+  if (hasScale)
+    throw new InitializerConfigError(OWNER, 'gain', raw.gain, 'omitted when scale is given (scale = gain^2)');
   const gain = raw.gain;
   if (typeof gain !== 'number' || !Number.isFinite(gain) || gain <= 0) {
     throw new InitializerConfigError(OWNER, 'gain', gain, 'a finite number > 0');

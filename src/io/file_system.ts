@@ -16,7 +16,15 @@ export const FILE_SCHEME = 'file://';
 const MODEL_JSON = 'model.json';
 const WEIGHTS_BIN = 'weights.bin';
 
-const BYTES_PER_ELEMENT: Readonly<Record<string, number>> = { float32: 4, int32: 4, bool: 1, complex64: 8, uint8: 1, uint16: 2, float16: 2 };
+const BYTES_PER_ELEMENT: Readonly<Record<string, number>> = {
+  float32: 4,
+  int32: 4,
+  bool: 1,
+  complex64: 8,
+  uint8: 1,
+  uint16: 2,
+  float16: 2,
+};
 
 /** Bytes a manifest entry occupies, or null where it cannot be known (strings). */
 export function entryBytes(spec: tf.io.WeightsManifestEntry): number | null {
@@ -28,7 +36,10 @@ export function entryBytes(spec: tf.io.WeightsManifestEntry): number | null {
 
 /** Writes `data` to `target` through a temporary file in the same folder and a rename. */
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
-  const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`);
+  const temp = path.join(
+    path.dirname(target),
+    `.${path.basename(target)}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`,
+  );
   const handle = await fs.open(temp, 'w');
   try {
     await handle.writeFile(data);
@@ -79,8 +90,10 @@ export class NodeFileSystem implements tf.io.IOHandler {
     }
     await fs.mkdir(this.path, { recursive: true });
     const stat = await fs.stat(this.path);
-    if (!stat.isDirectory()) throw new Error(`fileSystem: ${this.path} exists and is not a folder; give a folder to save into.`);
-    const weights = artifacts.weightData == null ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
+    if (!stat.isDirectory())
+      throw new Error(`fileSystem: ${this.path} exists and is not a folder; give a folder to save into.`);
+    const weights =
+      artifacts.weightData == null ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
     await writeFileAtomic(path.join(this.path, WEIGHTS_BIN), new Uint8Array(weights));
     await writeFileAtomic(path.join(this.path, MODEL_JSON), modelJsonText(artifacts));
     return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
@@ -98,7 +111,10 @@ export class NodeFileSystem implements tf.io.IOHandler {
       throw new Error(`fileSystem: ${this.path} has no modelTopology; is it a tfjs model.json?`);
     }
     const artifacts: tf.io.ModelArtifacts = {
-      modelTopology: json.modelTopology, format: json.format, generatedBy: json.generatedBy, convertedBy: json.convertedBy,
+      modelTopology: json.modelTopology,
+      format: json.format,
+      generatedBy: json.generatedBy,
+      convertedBy: json.convertedBy,
     };
     if (json.weightsManifest != null) {
       const [specs, data] = await this.loadWeights(json.weightsManifest);
@@ -111,7 +127,9 @@ export class NodeFileSystem implements tf.io.IOHandler {
     return artifacts;
   }
 
-  private async loadWeights(manifest: tf.io.WeightsManifestConfig): Promise<[tf.io.WeightsManifestEntry[], ArrayBuffer]> {
+  private async loadWeights(
+    manifest: tf.io.WeightsManifestConfig,
+  ): Promise<[tf.io.WeightsManifestEntry[], ArrayBuffer]> {
     if (!Array.isArray(manifest)) throw new Error(`fileSystem: ${this.path}: weightsManifest must be an array`);
     const folder = path.dirname(this.path);
     const buffers: Uint8Array[] = [];
@@ -123,7 +141,9 @@ export class NodeFileSystem implements tf.io.IOHandler {
       let groupBytes = 0;
       for (const p of group.paths) {
         if (typeof p !== 'string' || path.isAbsolute(p) || path.normalize(p).split(path.sep).includes('..')) {
-          throw new Error(`fileSystem: ${this.path}: weights path ${JSON.stringify(p)} must be a relative path inside the model's folder`);
+          throw new Error(
+            `fileSystem: ${this.path}: weights path ${JSON.stringify(p)} must be a relative path inside the model's folder`,
+          );
         }
         const buffer = await readOrExplain(path.join(folder, p), 'weights file');
         groupBytes += buffer.byteLength;
@@ -133,7 +153,9 @@ export class NodeFileSystem implements tf.io.IOHandler {
       if (sizes.every((s): s is number => s !== null)) {
         const expected = sizes.reduce((a, b) => a + b, 0);
         if (expected !== groupBytes) {
-          throw new Error(`fileSystem: weights ${group.paths.join(', ')} hold ${groupBytes} bytes but the manifest in ${this.path} describes ${expected}; the files are truncated, corrupt or from another model`);
+          throw new Error(
+            `fileSystem: weights ${group.paths.join(', ')} hold ${groupBytes} bytes but the manifest in ${this.path} describes ${expected}; the files are truncated, corrupt or from another model`,
+          );
         }
       }
       specs.push(...group.weights);
@@ -155,7 +177,8 @@ async function readOrExplain(file: string, what: string): Promise<Buffer> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new Error(`fileSystem: ${what} ${file} does not exist`, { cause: error });
-    if (code === 'EISDIR') throw new Error(`fileSystem: ${file} is a folder; load from the path of its model.json`, { cause: error });
+    if (code === 'EISDIR')
+      throw new Error(`fileSystem: ${file} is a folder; load from the path of its model.json`, { cause: error });
     throw error;
   }
 }

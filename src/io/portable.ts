@@ -31,7 +31,11 @@ export interface PortableResult {
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 const camel = (s: string): string => s.replace(/_+(\w)/g, (_m, c: string) => c.toUpperCase());
-const snake = (s: string): string => s.replace(/(.)([A-Z][a-z0-9]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+const snake = (s: string): string =>
+  s
+    .replace(/(.)([A-Z][a-z0-9]+)/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase();
 
 /** A pythonic config back to the camelCase form our constructors take (as tfjs's loader does). */
 function toCamel(value: Json): Json {
@@ -45,14 +49,19 @@ function toCamel(value: Json): Json {
   return value;
 }
 
-function stockVarianceScaling(p: VarianceScalingParams): { config: { [key: string]: Json }; exact: boolean; reason?: string } {
+function stockVarianceScaling(p: VarianceScalingParams): {
+  config: { [key: string]: Json };
+  exact: boolean;
+  reason?: string;
+} {
   const reasons: string[] = [];
   let mode = p.mode;
   if (mode === 'fanGeoAvg') {
     reasons.push('stock tfjs has no fanGeoAvg mode (used fanAvg)');
     mode = 'fanAvg';
   }
-  if (p.layout !== 'auto' && p.layout !== 'dense' && p.layout !== 'conv') reasons.push(`stock tfjs computes fans with the generic rule, not layout '${p.layout}'`);
+  if (p.layout !== 'auto' && p.layout !== 'dense' && p.layout !== 'conv')
+    reasons.push(`stock tfjs computes fans with the generic rule, not layout '${p.layout}'`);
   if (p.inAxis !== null || p.outAxis !== null) reasons.push('stock tfjs has no explicit fan axes');
   let scale = p.scale;
   let distribution = 'uniform';
@@ -60,7 +69,8 @@ function stockVarianceScaling(p: VarianceScalingParams): { config: { [key: strin
     // stock 'normal' draws a normal truncated at 2 sigma with sigma = sqrt(scale / fan), std 0.8796 sigma.
     scale = p.scale / (TRUNCATED_NORMAL_STD * TRUNCATED_NORMAL_STD);
     distribution = 'normal';
-    if (p.distribution === 'normal') reasons.push('stock tfjs has no untruncated variance scaling (used the truncated normal with the same std)');
+    if (p.distribution === 'normal')
+      reasons.push('stock tfjs has no untruncated variance scaling (used the truncated normal with the same std)');
   }
   return {
     config: { scale, mode: snake(mode), distribution, seed: p.seed },
@@ -70,17 +80,29 @@ function stockVarianceScaling(p: VarianceScalingParams): { config: { [key: strin
 }
 
 /** Stock replacement of one of our initializer configs (snake_case JSON). */
-function translate(className: string, config: Json): { stock: { [key: string]: Json }; entry: Omit<PortableEntry, 'path'> } {
+function translate(
+  className: string,
+  config: Json,
+): { stock: { [key: string]: Json }; entry: Omit<PortableEntry, 'path'> } {
   const [cls, fromConfig] = tf.serialization.SerializationMap.getMap().classNameMap[className] ?? [];
   if (cls === undefined) throw new Error(`toPortable: unknown initializer className '${className}'`);
-  const init = fromConfig(cls, toCamel(config ?? {}) as tf.serialization.ConfigDict) as unknown as { params?: VarianceScalingParams; getConfig(): tf.serialization.ConfigDict };
+  const init = fromConfig(cls, toCamel(config ?? {}) as tf.serialization.ConfigDict) as unknown as {
+    params?: VarianceScalingParams;
+    getConfig(): tf.serialization.ConfigDict;
+  };
   if (className === `${CLASS_PREFIX}Orthogonal`) {
     const c = init.getConfig();
-    return { stock: { class_name: 'Orthogonal', config: { gain: c.gain as number, seed: c.seed as number | null } }, entry: { className, stockClassName: 'Orthogonal', exact: true } };
+    return {
+      stock: { class_name: 'Orthogonal', config: { gain: c.gain as number, seed: c.seed as number | null } },
+      entry: { className, stockClassName: 'Orthogonal', exact: true },
+    };
   }
   if (!init.params) throw new Error(`toPortable: no stock translation for '${className}'`);
   const t = stockVarianceScaling(init.params);
-  return { stock: { class_name: 'VarianceScaling', config: t.config }, entry: { className, stockClassName: 'VarianceScaling', exact: t.exact, reason: t.reason } };
+  return {
+    stock: { class_name: 'VarianceScaling', config: t.config },
+    entry: { className, stockClassName: 'VarianceScaling', exact: t.exact, reason: t.reason },
+  };
 }
 
 function rewrite(node: Json, where: string, entries: PortableEntry[]): Json {
@@ -103,7 +125,9 @@ function rewrite(node: Json, where: string, entries: PortableEntry[]): Json {
  * (`model.toJSON(null, false)`, or `modelTopology` from a model.json).
  */
 export function toPortable(model: tf.LayersModel | object): PortableResult {
-  const topology = (model instanceof tf.LayersModel ? model.toJSON(null, false) : JSON.parse(JSON.stringify(model))) as Json;
+  const topology = (
+    model instanceof tf.LayersModel ? model.toJSON(null, false) : JSON.parse(JSON.stringify(model))
+  ) as Json;
   const entries: PortableEntry[] = [];
   const modelTopology = rewrite(topology, '', entries) as tf.io.ModelJSON['modelTopology'];
   return { modelTopology, entries };

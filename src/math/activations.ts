@@ -25,8 +25,22 @@ export type ActivationName =
   | 'geluNew';
 
 export const ACTIVATIONS: readonly ActivationName[] = [
-  'linear', 'relu', 'relu6', 'leakyRelu', 'prelu', 'elu', 'selu', 'sigmoid', 'hardSigmoid',
-  'tanh', 'softplus', 'softsign', 'swish', 'mish', 'gelu', 'geluNew',
+  'linear',
+  'relu',
+  'relu6',
+  'leakyRelu',
+  'prelu',
+  'elu',
+  'selu',
+  'sigmoid',
+  'hardSigmoid',
+  'tanh',
+  'softplus',
+  'softsign',
+  'swish',
+  'mish',
+  'gelu',
+  'geluNew',
 ];
 
 /**
@@ -42,12 +56,25 @@ export const SELU_SCALE = 1.0507009873554805;
 
 /** Lower-cased, separator-free spellings -> canonical name. */
 const ALIASES: Readonly<Record<string, ActivationName>> = {
-  linear: 'linear', identity: 'linear', none: 'linear',
-  relu: 'relu', relu6: 'relu6',
-  leakyrelu: 'leakyRelu', prelu: 'prelu',
-  elu: 'elu', selu: 'selu', sigmoid: 'sigmoid', hardsigmoid: 'hardSigmoid', tanh: 'tanh',
-  softplus: 'softplus', softsign: 'softsign', swish: 'swish', silu: 'swish', mish: 'mish',
-  gelu: 'gelu', gelunew: 'geluNew',
+  linear: 'linear',
+  identity: 'linear',
+  none: 'linear',
+  relu: 'relu',
+  relu6: 'relu6',
+  leakyrelu: 'leakyRelu',
+  prelu: 'prelu',
+  elu: 'elu',
+  selu: 'selu',
+  sigmoid: 'sigmoid',
+  hardsigmoid: 'hardSigmoid',
+  tanh: 'tanh',
+  softplus: 'softplus',
+  softsign: 'softsign',
+  swish: 'swish',
+  silu: 'swish',
+  mish: 'mish',
+  gelu: 'gelu',
+  gelunew: 'geluNew',
 };
 
 /** Reduces a spelling (`leaky_relu`, `leakyReLU`, `gelu_new`, ...) to the key of ALIASES. */
@@ -87,7 +114,10 @@ export function scalarActivation(name: ActivationName, alpha: number): ScalarAct
     case 'prelu':
       return { value: (x) => (x > 0 ? x : alpha * x), derivative: (x) => (x > 0 ? 1 : alpha) };
     case 'elu':
-      return { value: (x) => (x > 0 ? x : alpha * Math.expm1(x)), derivative: (x) => (x > 0 ? 1 : alpha * Math.exp(x)) };
+      return {
+        value: (x) => (x > 0 ? x : alpha * Math.expm1(x)),
+        derivative: (x) => (x > 0 ? 1 : alpha * Math.exp(x)),
+      };
     case 'selu':
       return {
         value: (x) => SELU_SCALE * (x > 0 ? x : SELU_ALPHA * Math.expm1(x)),
@@ -96,7 +126,10 @@ export function scalarActivation(name: ActivationName, alpha: number): ScalarAct
     case 'sigmoid':
       return { value: sigmoid, derivative: (x) => sigmoid(x) * (1 - sigmoid(x)) };
     case 'hardSigmoid': // tfjs: clip(0.2 x + 0.5, 0, 1)
-      return { value: (x) => Math.min(Math.max(0.2 * x + 0.5, 0), 1), derivative: (x) => (x > -2.5 && x < 2.5 ? 0.2 : 0) };
+      return {
+        value: (x) => Math.min(Math.max(0.2 * x + 0.5, 0), 1),
+        derivative: (x) => (x > -2.5 && x < 2.5 ? 0.2 : 0),
+      };
     case 'tanh':
       return { value: Math.tanh, derivative: (x) => 1 - Math.tanh(x) ** 2 };
     case 'softplus':

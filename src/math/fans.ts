@@ -60,7 +60,12 @@ function requireRank(layout: FanLayout, shape: readonly number[], low: number, h
 
 function resolveAxis(field: string, axis: number, rank: number): number {
   if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
-    throw new InitializerConfigError(OWNER, field, axis, `an integer in [${-rank}, ${rank - 1}] for a rank-${rank} shape`);
+    throw new InitializerConfigError(
+      OWNER,
+      field,
+      axis,
+      `an integer in [${-rank}, ${rank - 1}] for a rank-${rank} shape`,
+    );
   }
   return axis < 0 ? axis + rank : axis;
 }
@@ -79,10 +84,12 @@ export function computeFans(shape: readonly number[], options: FanOptions = {}):
     if (!(hasIn && hasOut)) {
       throw new InitializerConfigError(OWNER, hasIn ? 'outAxis' : 'inAxis', null, 'given together with the other axis');
     }
-    if (layout !== 'auto') throw new InitializerConfigError(OWNER, 'layout', layout, "'auto' when inAxis/outAxis are given");
+    if (layout !== 'auto')
+      throw new InitializerConfigError(OWNER, 'layout', layout, "'auto' when inAxis/outAxis are given");
     const inAxis = resolveAxis('inAxis', options.inAxis as number, rank);
     const outAxis = resolveAxis('outAxis', options.outAxis as number, rank);
-    if (inAxis === outAxis) throw new InitializerConfigError(OWNER, 'outAxis', options.outAxis, 'a different axis from inAxis');
+    if (inAxis === outAxis)
+      throw new InitializerConfigError(OWNER, 'outAxis', options.outAxis, 'a different axis from inAxis');
     const receptive = size / (shape[inAxis] * shape[outAxis]);
     return { fanIn: shape[inAxis] * receptive, fanOut: shape[outAxis] * receptive };
   }

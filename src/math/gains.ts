@@ -3,22 +3,36 @@
  * through a layer followed by a nonlinearity.
  */
 import { InitializerConfigError } from '../errors.js';
-import {
-  ActivationName,
-  DEFAULT_ALPHA,
-  canonicalActivation,
-  normalizeName,
-  scalarActivation,
-} from './activations.js';
+import { ActivationName, DEFAULT_ALPHA, canonicalActivation, normalizeName, scalarActivation } from './activations.js';
 import { gaussianExpectation } from './quadrature.js';
 
 /** Nonlinearities in PyTorch's `torch.nn.init.calculate_gain` table. */
 export type PytorchNonlinearity =
-  | 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_transpose1d' | 'conv_transpose2d' | 'conv_transpose3d'
-  | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
+  | 'linear'
+  | 'conv1d'
+  | 'conv2d'
+  | 'conv3d'
+  | 'conv_transpose1d'
+  | 'conv_transpose2d'
+  | 'conv_transpose3d'
+  | 'sigmoid'
+  | 'tanh'
+  | 'relu'
+  | 'leaky_relu'
+  | 'selu';
 
-const PYTORCH_UNIT_GAIN = ['linear', 'conv1d', 'conv2d', 'conv3d', 'convtranspose1d', 'convtranspose2d', 'convtranspose3d', 'sigmoid'];
-const PYTORCH_NAMES = 'linear, conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d, sigmoid, tanh, relu, leaky_relu (leakyRelu), selu';
+const PYTORCH_UNIT_GAIN = [
+  'linear',
+  'conv1d',
+  'conv2d',
+  'conv3d',
+  'convtranspose1d',
+  'convtranspose2d',
+  'convtranspose3d',
+  'sigmoid',
+];
+const PYTORCH_NAMES =
+  'linear, conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d, sigmoid, tanh, relu, leaky_relu (leakyRelu), selu';
 /** PyTorch's default negative slope for leaky_relu in calculate_gain. */
 export const PYTORCH_LEAKY_RELU_SLOPE = 0.01;
 
@@ -77,7 +91,12 @@ const cache = new Map<string, number>();
 export function resolveAlpha(owner: string, activation: ActivationName, alpha: number | null | undefined): number {
   if (alpha === undefined || alpha === null) return DEFAULT_ALPHA[activation] ?? 0;
   if (!ALPHA_ACTIVATIONS.includes(activation)) {
-    throw new InitializerConfigError(owner, 'alpha', alpha, `omitted for ${activation} (only ${ALPHA_ACTIVATIONS.join(', ')} take one)`);
+    throw new InitializerConfigError(
+      owner,
+      'alpha',
+      alpha,
+      `omitted for ${activation} (only ${ALPHA_ACTIVATIONS.join(', ')} take one)`,
+    );
   }
   return checkFinite(owner, 'alpha', alpha);
 }
@@ -95,17 +114,24 @@ export function varianceGain(activation: ActivationName | string, options: Varia
   const owner = 'varianceGain';
   const name = canonicalActivation(activation, owner);
   const mode = options.mode ?? 'fanIn';
-  if (!GAIN_MODES.includes(mode)) throw new InitializerConfigError(owner, 'mode', mode, `one of ${GAIN_MODES.join(', ')}`);
+  if (!GAIN_MODES.includes(mode))
+    throw new InitializerConfigError(owner, 'mode', mode, `one of ${GAIN_MODES.join(', ')}`);
   const alpha = resolveAlpha(owner, name, options.alpha);
   const key = `${name}|${mode}|${alpha}`;
   const cached = cache.get(key);
   if (cached !== undefined) return cached;
   const phi = scalarActivation(name, alpha);
-  const moment = mode === 'fanIn'
-    ? gaussianExpectation((z) => phi.value(z) ** 2)
-    : gaussianExpectation((z) => phi.derivative(z) ** 2);
+  const moment =
+    mode === 'fanIn'
+      ? gaussianExpectation((z) => phi.value(z) ** 2)
+      : gaussianExpectation((z) => phi.derivative(z) ** 2);
   if (!(moment > 0)) {
-    throw new InitializerConfigError(owner, 'activation', activation, `an activation with non-zero ${mode === 'fanIn' ? 'output' : 'slope'} (alpha ${alpha} gives E = 0)`);
+    throw new InitializerConfigError(
+      owner,
+      'activation',
+      activation,
+      `an activation with non-zero ${mode === 'fanIn' ? 'output' : 'slope'} (alpha ${alpha} gives E = 0)`,
+    );
   }
   const gain = 1 / Math.sqrt(moment);
   cache.set(key, gain);

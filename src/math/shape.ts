@@ -19,7 +19,12 @@ export function checkShape(owner: string, shape: unknown): number {
     size *= d;
   }
   if (size > MAX_ELEMENTS) {
-    throw new InitializerConfigError(owner, 'shape', shape, `at most ${MAX_ELEMENTS} elements in all (this one has ${size})`);
+    throw new InitializerConfigError(
+      owner,
+      'shape',
+      shape,
+      `at most ${MAX_ELEMENTS} elements in all (this one has ${size})`,
+    );
   }
   return size;
 }

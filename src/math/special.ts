@@ -19,7 +19,7 @@ export function erfc(x: number): number {
       term *= (2 * x2) / (2 * n + 1);
       sum += term;
     }
-    const erf = ((2 / SQRT_PI) * Math.exp(-x2) * sum) * Math.sign(x);
+    const erf = (2 / SQRT_PI) * Math.exp(-x2) * sum * Math.sign(x);
     return 1 - erf;
   }
   // erfc(a) = e^{-a^2}/sqrt(pi) * 1/(a + (1/2)/(a + 1/(a + (3/2)/(a + 2/(a + ...)))))

@@ -34,12 +34,28 @@ const KERNEL_LAYERS: Readonly<Record<string, Array<{ weight: string; layout: Fan
   Conv2DTranspose: [{ weight: 'kernel', layout: 'convTranspose' }],
   Conv3DTranspose: [{ weight: 'kernel', layout: 'convTranspose' }],
   DepthwiseConv2D: [{ weight: 'depthwise_kernel', layout: 'depthwise' }],
-  SeparableConv1D: [{ weight: 'depthwise_kernel', layout: 'depthwise' }, { weight: 'pointwise_kernel', layout: 'auto' }],
-  SeparableConv2D: [{ weight: 'depthwise_kernel', layout: 'depthwise' }, { weight: 'pointwise_kernel', layout: 'auto' }],
+  SeparableConv1D: [
+    { weight: 'depthwise_kernel', layout: 'depthwise' },
+    { weight: 'pointwise_kernel', layout: 'auto' },
+  ],
+  SeparableConv2D: [
+    { weight: 'depthwise_kernel', layout: 'depthwise' },
+    { weight: 'pointwise_kernel', layout: 'auto' },
+  ],
 };
 
 /** Layers that pass values through unchanged in scale (looked through when searching activations). */
-const PASS_THROUGH = new Set(['Flatten', 'Reshape', 'Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'Permute', 'ZeroPadding2D', 'Cropping2D', 'InputLayer']);
+const PASS_THROUGH = new Set([
+  'Flatten',
+  'Reshape',
+  'Dropout',
+  'SpatialDropout1D',
+  'SpatialDropout2D',
+  'Permute',
+  'ZeroPadding2D',
+  'Cropping2D',
+  'InputLayer',
+]);
 /** Activation layers and how to read their nonlinearity. */
 const ACTIVATION_LAYERS = new Set(['Activation', 'ReLU', 'LeakyReLU', 'ELU', 'PReLU', 'Softmax', 'ThresholdedReLU']);
 
@@ -63,7 +79,8 @@ export function isKernelLayer(layer: Layer): boolean {
 }
 
 function fromName(name: unknown, source: string, alpha?: number): FoundActivation {
-  if (typeof name !== 'string' || name === 'softmax' || name === 'logSoftmax' || name === 'linear') return { name: 'linear', source };
+  if (typeof name !== 'string' || name === 'softmax' || name === 'logSoftmax' || name === 'linear')
+    return { name: 'linear', source };
   return { name: canonicalActivation(name, 'initializeModel'), alpha, source };
 }
 
@@ -114,11 +131,16 @@ function producers(layer: Layer): Layer[] {
  */
 export function activationAfter(layer: Layer): FoundActivation {
   const own = ownActivation(layer);
-  if (own.name !== 'linear' || /softmax/.test(String((layer.getConfig() as Record<string, unknown>).activation))) return { ...own, layer };
+  if (own.name !== 'linear' || /softmax/.test(String((layer.getConfig() as Record<string, unknown>).activation)))
+    return { ...own, layer };
   let current = layer;
   for (;;) {
     const next = consumers(current);
-    if (next.length !== 1) return { name: 'linear', source: next.length ? `${current.name} (branches: assumed linear)` : `${current.name} (model output)` };
+    if (next.length !== 1)
+      return {
+        name: 'linear',
+        source: next.length ? `${current.name} (branches: assumed linear)` : `${current.name} (model output)`,
+      };
     const c = next[0];
     if (ACTIVATION_LAYERS.has(className(c))) return { ...activationOfLayer(c), layer: c };
     if (!PASS_THROUGH.has(className(c))) return { name: 'linear', source: `${layer.name} (followed by ${c.name})` };

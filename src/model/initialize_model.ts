@@ -59,7 +59,8 @@ function describeActivation(a: FoundActivation): string {
  */
 export function initializeModel(model: tf.LayersModel, options: InitializeModelOptions = {}): LayerInitReport[] {
   const rule = options.rule ?? 'he';
-  if (!RULES.includes(rule)) throw new InitializerConfigError('initializeModel', 'rule', rule, "one of 'he', 'pytorch'");
+  if (!RULES.includes(rule))
+    throw new InitializerConfigError('initializeModel', 'rule', rule, "one of 'he', 'pytorch'");
   const mode = options.mode ?? 'fanIn';
   const criterion = options.criterion ?? 'variance';
   const distribution = options.distribution ?? 'truncatedNormal';
@@ -69,22 +70,39 @@ export function initializeModel(model: tf.LayersModel, options: InitializeModelO
     const cls = className(layer);
     const slots = kernelSlots(layer);
     if (slots.length === 0) {
-      if (layer.trainableWeights.length > 0) reports.push({ layer: layer.name, className: cls, skipped: 'unknown layer type with weights: left untouched' });
+      if (layer.trainableWeights.length > 0)
+        reports.push({ layer: layer.name, className: cls, skipped: 'unknown layer type with weights: left untouched' });
       continue;
     }
     const weights = layer.getWeights();
     const kernels = new Map<number, tf.Tensor>();
     slots.forEach((slot, k) => {
-      const before: FoundActivation = k === 0 ? activationBefore(layer) : { name: 'linear', source: `${layer.name} (previous kernel)` };
-      const after: FoundActivation = k === slots.length - 1 ? activationAfter(layer) : { name: 'linear', source: `${layer.name} (next kernel)` };
+      const before: FoundActivation =
+        k === 0 ? activationBefore(layer) : { name: 'linear', source: `${layer.name} (previous kernel)` };
+      const after: FoundActivation =
+        k === slots.length - 1 ? activationAfter(layer) : { name: 'linear', source: `${layer.name} (next kernel)` };
       const chosen = rule === 'pytorch' || mode === 'fanOut' ? after : before;
       const gain = chosen.name === 'data' ? 1 : activationGain(chosen.name, chosen.alpha ?? null, mode, criterion);
       const shape = weights[slot.index].shape;
       const fans = computeFans(shape, { layout: slot.layout });
       const fan = mode === 'fanIn' ? fans.fanIn : fans.fanOut;
-      const init = new VarianceScaling({ scale: gain * gain, mode, distribution, layout: slot.layout, seed: seeds.nextInt32() >>> 0 });
+      const init = new VarianceScaling({
+        scale: gain * gain,
+        mode,
+        distribution,
+        layout: slot.layout,
+        seed: seeds.nextInt32() >>> 0,
+      });
       kernels.set(slot.index, init.apply(shape));
-      reports.push({ layer: layer.name, className: cls, weight: slot.name, activation: describeActivation(chosen), gain, fan, std: gain / Math.sqrt(fan) });
+      reports.push({
+        layer: layer.name,
+        className: cls,
+        weight: slot.name,
+        activation: describeActivation(chosen),
+        gain,
+        fan,
+        std: gain / Math.sqrt(fan),
+      });
     });
     replaceWeights(layer, kernels, options.zeroBiases ?? true);
   }

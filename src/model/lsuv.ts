@@ -41,17 +41,28 @@ function orthonormalPreInit(layers: tf.layers.Layer[], seed: number): void {
   const seeds = new Xoshiro128(seed);
   for (const layer of layers) {
     const weights = layer.getWeights();
-    const kernels = new Map(kernelSlots(layer).map((slot) => [slot.index, new Orthogonal({ seed: seeds.nextInt32() >>> 0 }).apply(weights[slot.index].shape)]));
+    const kernels = new Map(
+      kernelSlots(layer).map((slot) => [
+        slot.index,
+        new Orthogonal({ seed: seeds.nextInt32() >>> 0 }).apply(weights[slot.index].shape),
+      ]),
+    );
     replaceWeights(layer, kernels, true);
   }
 }
 
 /** Runs LSUV in place on a built model with a batch of inputs; returns one row per scaled layer. */
-export function lsuv(model: tf.LayersModel, batch: tf.Tensor | tf.Tensor[], options: LsuvOptions = {}): LsuvLayerReport[] {
+export function lsuv(
+  model: tf.LayersModel,
+  batch: tf.Tensor | tf.Tensor[],
+  options: LsuvOptions = {},
+): LsuvLayerReport[] {
   const tolerance = options.tolerance ?? 0.1;
   const maxIterations = options.maxIterations ?? 10;
-  if (!(tolerance > 0 && Number.isFinite(tolerance))) throw new InitializerConfigError('lsuv', 'tolerance', tolerance, 'a finite number > 0');
-  if (!Number.isInteger(maxIterations) || maxIterations < 1) throw new InitializerConfigError('lsuv', 'maxIterations', maxIterations, 'an integer >= 1');
+  if (!(tolerance > 0 && Number.isFinite(tolerance)))
+    throw new InitializerConfigError('lsuv', 'tolerance', tolerance, 'a finite number > 0');
+  if (!Number.isInteger(maxIterations) || maxIterations < 1)
+    throw new InitializerConfigError('lsuv', 'maxIterations', maxIterations, 'an integer >= 1');
   let layers = kernelLayers(model);
   if (options.includeOutputLayer === false) layers = layers.slice(0, -1);
   orthonormalPreInit(kernelLayers(model), options.seed ?? freshSeed());
@@ -79,7 +90,11 @@ export function lsuv(model: tf.LayersModel, batch: tf.Tensor | tf.Tensor[], opti
       z.dispose();
       variance = std * std;
       if (Math.abs(variance - 1) < tolerance || iterations === maxIterations || !(variance > 0)) break;
-      replaceWeights(layer, new Map([[slot.index, tf.div(layer.getWeights()[slot.index], Math.sqrt(variance))]]), false);
+      replaceWeights(
+        layer,
+        new Map([[slot.index, tf.div(layer.getWeights()[slot.index], Math.sqrt(variance))]]),
+        false,
+      );
       probe.setWeights(layer.getWeights());
       iterations++;
     }

@@ -16,7 +16,8 @@ export function linearProbe(layer: Layer, input: tf.Tensor): Layer {
   delete config.batchInputShape;
   delete config.inputShape;
   // Building the probe must not run the real initializers (a stock orthogonal is slow).
-  for (const key of Object.keys(config)) if (key.endsWith('Initializer')) config[key] = { className: 'Zeros', config: {} };
+  for (const key of Object.keys(config))
+    if (key.endsWith('Initializer')) config[key] = { className: 'Zeros', config: {} };
   const [cls, fromConfig] = tf.serialization.SerializationMap.getMap().classNameMap[layer.getClassName()];
   const probe = fromConfig(cls, config as tf.serialization.ConfigDict) as unknown as Layer;
   tf.dispose(probe.apply(input) as tf.Tensor);
@@ -25,7 +26,11 @@ export function linearProbe(layer: Layer, input: tf.Tensor): Layer {
 }
 
 /** Values of the given symbolic tensors of `model` on input `x` (one forward pass). */
-export function intermediateValues(model: tf.LayersModel, x: tf.Tensor | tf.Tensor[], outputs: tf.SymbolicTensor[]): tf.Tensor[] {
+export function intermediateValues(
+  model: tf.LayersModel,
+  x: tf.Tensor | tf.Tensor[],
+  outputs: tf.SymbolicTensor[],
+): tf.Tensor[] {
   if (outputs.length === 0) return [];
   const unique = [...new Set(outputs)];
   const sub = tf.model({ inputs: model.inputs, outputs: unique });

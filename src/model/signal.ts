@@ -38,7 +38,9 @@ export interface SignalReport {
 }
 
 function lossOf(kind: NonNullable<SignalOptions['loss']>, y: tf.Tensor, p: tf.Tensor): tf.Scalar {
-  return kind === 'meanSquaredError' ? tf.losses.meanSquaredError(y, p) as tf.Scalar : tf.metrics.categoricalCrossentropy(y, p).mean() as tf.Scalar;
+  return kind === 'meanSquaredError'
+    ? (tf.losses.meanSquaredError(y, p) as tf.Scalar)
+    : (tf.metrics.categoricalCrossentropy(y, p).mean() as tf.Scalar);
 }
 
 /**
@@ -48,7 +50,11 @@ function lossOf(kind: NonNullable<SignalOptions['loss']>, y: tf.Tensor, p: tf.Te
  * probe kernel.
  */
 function backward(
-  model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, kind: NonNullable<SignalOptions['loss']>, probes: ReadonlyMap<tf.layers.Layer, tf.layers.Layer>,
+  model: tf.LayersModel,
+  x: tf.Tensor,
+  y: tf.Tensor,
+  kind: NonNullable<SignalOptions['loss']>,
+  probes: ReadonlyMap<tf.layers.Layer, tf.layers.Layer>,
 ): Map<string, { kernel: number; pre: number }> {
   const order = model.layers.filter((l) => l.getClassName() !== 'InputLayer');
   const eps = new Map<tf.layers.Layer, tf.Variable>();
@@ -70,7 +76,9 @@ function backward(
       }
     }
   });
-  const probeKernels = [...probes.entries()].map(([layer, probe]) => probe.weights[kernelSlots(layer).slice(-1)[0].index].read() as tf.Variable);
+  const probeKernels = [...probes.entries()].map(
+    ([layer, probe]) => probe.weights[kernelSlots(layer).slice(-1)[0].index].read() as tf.Variable,
+  );
   const varList = [...probeKernels, ...eps.values()];
   const { value, grads } = tf.variableGrads(() => {
     let h: tf.Tensor = x;
@@ -89,7 +97,10 @@ function backward(
     const probe = probes.get(layer) as tf.layers.Layer;
     const kName = (probe.weights[kernelSlots(layer).slice(-1)[0].index].read() as tf.Variable).name;
     const eName = (eps.get(layer) as tf.Variable).name;
-    out.set(layer.name, { kernel: tensorStats(grads[kName]).std, pre: tensorStats(grads[eName]).std * (x.shape[0] ?? 1) });
+    out.set(layer.name, {
+      kernel: tensorStats(grads[kName]).std,
+      pre: tensorStats(grads[eName]).std * (x.shape[0] ?? 1),
+    });
   }
   tf.dispose([value, ...Object.values(grads), ...eps.values()]);
   return out;
@@ -100,11 +111,19 @@ function backward(
  * The pre-activation gradient is reported per example (the batch-mean loss's gradient times
  * the batch size). The backward pass needs a chain-shaped model (Sequential or a functional chain).
  */
-export function signalPropagation(model: tf.LayersModel, x: tf.Tensor, y?: tf.Tensor, options: SignalOptions = {}): SignalReport {
+export function signalPropagation(
+  model: tf.LayersModel,
+  x: tf.Tensor,
+  y?: tf.Tensor,
+  options: SignalOptions = {},
+): SignalReport {
   const ratio = options.ratio ?? 1e3;
   const layers = kernelLayers(model);
   const afters = layers.map((l) => activationAfter(l));
-  const symbolic = layers.flatMap((l, i) => [l.input as tf.SymbolicTensor, ((afters[i].layer ?? l).output) as tf.SymbolicTensor]);
+  const symbolic = layers.flatMap((l, i) => [
+    l.input as tf.SymbolicTensor,
+    (afters[i].layer ?? l).output as tf.SymbolicTensor,
+  ]);
   const values = intermediateValues(model, x, symbolic);
   const probes = new Map<tf.layers.Layer, tf.layers.Layer>();
   const rows: SignalLayer[] = layers.map((layer, i) => {
@@ -117,15 +136,25 @@ export function signalPropagation(model: tf.LayersModel, x: tf.Tensor, y?: tf.Te
     pre.dispose();
     const a = afters[i];
     return {
-      layer: layer.name, depth: i + 1, activation: `${a.name}${a.alpha !== undefined ? `(${a.alpha})` : ''}`,
-      preStd: preS.std, preSecondMoment: preS.secondMoment, postStd: postS.std, postSecondMoment: postS.secondMoment,
-      gradKernelStd: null, gradPreStd: null, flags: [],
+      layer: layer.name,
+      depth: i + 1,
+      activation: `${a.name}${a.alpha !== undefined ? `(${a.alpha})` : ''}`,
+      preStd: preS.std,
+      preSecondMoment: preS.secondMoment,
+      postStd: postS.std,
+      postSecondMoment: postS.secondMoment,
+      gradKernelStd: null,
+      gradPreStd: null,
+      flags: [],
     };
   });
   tf.dispose(values);
   try {
     if (y !== undefined) {
-      if (!isChain(model)) throw new Error('signalPropagation: the backward pass needs a chain-shaped model (every layer with one input and one consumer); call it without y for forward statistics');
+      if (!isChain(model))
+        throw new Error(
+          'signalPropagation: the backward pass needs a chain-shaped model (every layer with one input and one consumer); call it without y for forward statistics',
+        );
       const grads = backward(model, x, y, options.loss ?? 'categoricalCrossentropy', probes);
       for (const row of rows) {
         const g = grads.get(row.layer);

@@ -5,10 +5,25 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  ActivationAware, GlorotNormal, GlorotUniform, HeNormal, HeUniform, LeCunNormal, LeCunUniform, Orthogonal, VarianceScaling,
+  ActivationAware,
+  GlorotNormal,
+  GlorotUniform,
+  HeNormal,
+  HeUniform,
+  LeCunNormal,
+  LeCunUniform,
+  Orthogonal,
+  VarianceScaling,
 } from 'tfjs-initializers';
 
-interface Check { name: string; store: string; topology: boolean; configs: boolean; weights: boolean; predictions: boolean }
+interface Check {
+  name: string;
+  store: string;
+  topology: boolean;
+  configs: boolean;
+  weights: boolean;
+  predictions: boolean;
+}
 
 const INITS: Array<[string, () => unknown]> = [
   ['VarianceScaling', () => new VarianceScaling({ scale: 1.7, mode: 'fanGeoAvg', distribution: 'uniform', seed: 1 })],
@@ -31,20 +46,30 @@ function build(init: () => unknown): tf.Sequential {
   });
 }
 
-const kernelConfigs = (m: tf.LayersModel): string => JSON.stringify(m.layers.map((l) => (l.getConfig() as { kernelInitializer: unknown }).kernelInitializer));
-const same = (a: ArrayLike<number>, b: ArrayLike<number>): boolean => a.length === b.length && Array.from(a).every((v, i) => Object.is(v, b[i]));
+const kernelConfigs = (m: tf.LayersModel): string =>
+  JSON.stringify(m.layers.map((l) => (l.getConfig() as { kernelInitializer: unknown }).kernelInitializer));
+const same = (a: ArrayLike<number>, b: ArrayLike<number>): boolean =>
+  a.length === b.length && Array.from(a).every((v, i) => Object.is(v, b[i]));
 
 async function main(): Promise<void> {
   await tf.setBackend('cpu');
   const checks: Check[] = [];
-  const x = tf.tensor2d([[0.1, -0.2, 0.3, 0.4, -0.5], [1, 2, -1, 0.5, 0]]);
+  const x = tf.tensor2d([
+    [0.1, -0.2, 0.3, 0.4, -0.5],
+    [1, 2, -1, 0.5, 0],
+  ]);
   for (const [name, init] of INITS) {
     const model = build(init);
     for (const store of [`indexeddb://rt-${name}`, `localstorage://rt-${name}`, 'memory']) {
       let loaded: tf.LayersModel;
       if (store === 'memory') {
         let artifacts: tf.io.ModelArtifacts | null = null;
-        await model.save(tf.io.withSaveHandler(async (a) => { artifacts = a; return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) }; }));
+        await model.save(
+          tf.io.withSaveHandler(async (a) => {
+            artifacts = a;
+            return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
+          }),
+        );
         loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts as unknown as tf.io.ModelArtifacts));
       } else {
         await model.save(store);
@@ -53,7 +78,8 @@ async function main(): Promise<void> {
       const wa = model.getWeights();
       const wb = loaded.getWeights();
       checks.push({
-        name, store: store.split(':')[0],
+        name,
+        store: store.split(':')[0],
         topology: model.toJSON() === loaded.toJSON(),
         configs: kernelConfigs(model) === kernelConfigs(loaded),
         weights: wa.length === wb.length && wa.every((w, i) => same(w.dataSync(), wb[i].dataSync())),
@@ -67,4 +93,6 @@ async function main(): Promise<void> {
   (window as unknown as { __result: unknown }).__result = { checks, reference };
 }
 
-main().catch((e: Error) => { (window as unknown as { __result: unknown }).__result = { error: `${e.message}\n${e.stack}` }; });
+main().catch((e: Error) => {
+  (window as unknown as { __result: unknown }).__result = { error: `${e.message}\n${e.stack}` };
+});

@@ -6,7 +6,10 @@
 import { Dataset, subset } from './dataset';
 import { stratifiedSplit } from './split';
 
-interface MnistDigit { length: number; get(i: number): number[] }
+interface MnistDigit {
+  length: number;
+  get(i: number): number[];
+}
 
 export interface MnistOptions {
   testFraction?: number;
@@ -30,7 +33,15 @@ export function loadMnistAll(perClass = Infinity): Dataset {
       y[row] = d;
     }
   }
-  return { name: 'mnist', features: 784, classes: 10, x, y, n, classNames: Array.from({ length: 10 }, (_, i) => String(i)) };
+  return {
+    name: 'mnist',
+    features: 784,
+    classes: 10,
+    x,
+    y,
+    n,
+    classNames: Array.from({ length: 10 }, (_, i) => String(i)),
+  };
 }
 
 /** Deterministic stratified split of the MNIST digits. */

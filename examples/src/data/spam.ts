@@ -8,7 +8,10 @@
 import { Dataset } from './dataset';
 import { stratifiedSplit } from './split';
 
-export interface Message { group: string; text: string }
+export interface Message {
+  group: string;
+  text: string;
+}
 
 /** Subject line and body of a raw message (headers dropped). */
 export function subjectAndBody(raw: string): string {
@@ -22,7 +25,10 @@ export function subjectAndBody(raw: string): string {
 
 /** Lower-cased word tokens: HTML tags and entities removed, 2-24 characters, starting with a letter. */
 export function tokenize(text: string): string[] {
-  const clean = text.toLowerCase().replace(/<[^>]*>/g, ' ').replace(/&[a-z]+;|&#\d+;/g, ' ');
+  const clean = text
+    .toLowerCase()
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&[a-z]+;|&#\d+;/g, ' ');
   return clean.match(/[a-z][a-z0-9']{1,23}/g) ?? [];
 }
 
@@ -68,17 +74,31 @@ export function loadMessages(limitPerGroup = Infinity): { tokens: string[][]; la
     seen.set(m.group, c + 1);
     return c < limitPerGroup;
   });
-  return { tokens: kept.map((m) => tokenize(subjectAndBody(m.text))), labels: kept.map((m) => (m.group.startsWith('spam') ? 1 : 0)) };
+  return {
+    tokens: kept.map((m) => tokenize(subjectAndBody(m.text))),
+    labels: kept.map((m) => (m.group.startsWith('spam') ? 1 : 0)),
+  };
 }
 
 /** Deterministic stratified split; vocabulary fitted on the training split. */
 export function loadSpam(options: SpamOptions = {}): { train: Dataset; test: Dataset; vocabulary: string[] } {
   const { tokens, labels } = loadMessages(options.limitPerGroup);
   const { train, test } = stratifiedSplit(labels, options.testFraction ?? 0.2, options.seed ?? 1);
-  const vocabulary = buildVocabulary(train.map((i) => tokens[i]), options.vocabularySize ?? 2000);
+  const vocabulary = buildVocabulary(
+    train.map((i) => tokens[i]),
+    options.vocabularySize ?? 2000,
+  );
   const make = (idx: number[], name: string): Dataset => ({
-    name, features: vocabulary.length, classes: 2, n: idx.length, classNames: ['ham', 'spam'],
-    x: vectorize(idx.map((i) => tokens[i]), vocabulary), y: Int32Array.from(idx.map((i) => labels[i])),
+    name,
+    features: vocabulary.length,
+    classes: 2,
+    n: idx.length,
+    classNames: ['ham', 'spam'],
+    x: vectorize(
+      idx.map((i) => tokens[i]),
+      vocabulary,
+    ),
+    y: Int32Array.from(idx.map((i) => labels[i])),
   });
   return { train: make(train, 'spam-train'), test: make(test, 'spam-test'), vocabulary };
 }

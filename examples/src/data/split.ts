@@ -16,8 +16,13 @@ export function shuffledIndices(n: number, seed: number): number[] {
  * Splits indices so each class keeps the same test fraction (rounded per class);
  * the same labels and seed always give the same split. Returns shuffled train and test indices.
  */
-export function stratifiedSplit(labels: readonly number[], testFraction: number, seed: number): { train: number[]; test: number[] } {
-  if (!(testFraction > 0 && testFraction < 1)) throw new RangeError(`testFraction must be in (0, 1); got ${testFraction}`);
+export function stratifiedSplit(
+  labels: readonly number[],
+  testFraction: number,
+  seed: number,
+): { train: number[]; test: number[] } {
+  if (!(testFraction > 0 && testFraction < 1))
+    throw new RangeError(`testFraction must be in (0, 1); got ${testFraction}`);
   const byClass = new Map<number, number[]>();
   labels.forEach((label, i) => {
     const list = byClass.get(label) ?? [];
