@@ -6,6 +6,7 @@ module.exports = {
   moduleNameMapper: {
     '^tfjs-initializers$': '<rootDir>/src/index.ts',
     '^tfjs-initializers/node$': '<rootDir>/src/node.ts',
+    '^tfjs-initializers/internals$': '<rootDir>/src/internals.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testTimeout: 180000,

@@ -130,3 +130,125 @@ describe('the npm tarball', () => {
     );
   });
 });
+
+/**
+ * A consumer under a strict layout (`npm install --install-strategy=linked`: no hoisting, a
+ * package sees only what it declares) compiles the README quick start with strict: true and
+ * skipLibCheck: false, as CommonJS (.cts) and as an ES module (.mts), and runs both. Stock
+ * tfjs 4.22's own declarations carry errors under skipLibCheck: false in any program, so a
+ * control program that builds the same model with stock initializers only sets the baseline:
+ * the quick start may have no error the control does not have. Under this layout tfjs's Node
+ * bundle requires `long` without declaring it, so the consumer adds `long` (the README says so).
+ */
+describe('a strict (linked) install', () => {
+  let consumer: string;
+  const version = (name: string): string =>
+    (JSON.parse(fs.readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string })
+      .version;
+
+  beforeAll(() => {
+    consumer = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-init-linked-'));
+    const tarball = fs.readdirSync(project).find((f) => f.endsWith('.tgz')) as string;
+    fs.copyFileSync(path.join(project, tarball), path.join(consumer, 'tfjs-initializers.tgz'));
+    const dependencies = {
+      'tfjs-initializers': 'file:./tfjs-initializers.tgz',
+      '@tensorflow/tfjs': version('@tensorflow/tfjs'),
+      long: version('long'),
+      typescript: version('typescript'),
+    };
+    fs.writeFileSync(
+      path.join(consumer, 'package.json'),
+      JSON.stringify({ name: 'linked-consumer', version: '1.0.0', private: true, dependencies }),
+    );
+    execFileSync(
+      'npm',
+      ['install', '--install-strategy=linked', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'],
+      { cwd: consumer, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+  }, 300000);
+
+  afterAll(() => fs.rmSync(consumer, { recursive: true, force: true }));
+
+  const quickStart = (): string => {
+    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    const block = /## Quick start\s+```ts\n([\s\S]*?)```/.exec(readme);
+    expect(block).not.toBeNull();
+    return (block as RegExpExecArray)[1];
+  };
+  const control = `import * as tf from '@tensorflow/tfjs';
+
+const model = tf.sequential({
+  layers: [
+    tf.layers.dense({ units: 256, inputShape: [784], kernelInitializer: tf.initializers.heNormal({ seed: 7 }) }),
+    tf.layers.leakyReLU({ alpha: 0.2 }),
+    tf.layers.dense({ units: 64, activation: 'tanh', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
+  ],
+});
+`;
+  const report =
+    "\nconsole.log('SHAPES', JSON.stringify(model.layers.map((l) => l.getWeights()[0]?.shape ?? null)));\n";
+
+  /** Compiles `file` (strict, skipLibCheck false) and returns its errors with the program's own name masked. */
+  function compile(file: string, source: string): string[] {
+    fs.writeFileSync(path.join(consumer, file), source);
+    const tsc = path.join(consumer, 'node_modules', 'typescript', 'bin', 'tsc');
+    const args = ['--strict', '--skipLibCheck', 'false', '--module', 'nodenext', '--moduleResolution', 'nodenext'];
+    args.push('--target', 'es2020', '--outDir', 'out', file);
+    let out: string;
+    try {
+      out = execFileSync(process.execPath, [tsc, ...args], { cwd: consumer, encoding: 'utf8' });
+    } catch (error) {
+      out = String((error as { stdout?: string }).stdout ?? '');
+    }
+    const stem = file.replace(/\.[cm]ts$/, '');
+    return out
+      .split('\n')
+      .filter((l) => /error TS\d+/.test(l))
+      .map((l) => l.split(stem).join('PROGRAM'));
+  }
+
+  for (const ext of ['cts', 'mts']) {
+    it(`compiles the README quick start as .${ext} with no error beyond stock tfjs's own, and runs it`, () => {
+      const baseline = new Set(compile(`control.${ext}`, control + report));
+      const errors = compile(`quickstart.${ext}`, quickStart() + report);
+      const own = errors.filter((e) => !baseline.has(e));
+      expect(own).toEqual([]);
+      expect(errors.some((e) => /^PROGRAM/.test(e))).toBe(false);
+      const js = path.join(consumer, 'out', `quickstart.${ext === 'cts' ? 'cjs' : 'mjs'}`);
+      const run = execFileSync(process.execPath, [js], {
+        cwd: consumer,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      expect(run).toContain('SHAPES [[784,256],null,[256,64]]');
+      // the control must itself compile to a program, or the baseline says nothing
+      expect(fs.existsSync(path.join(consumer, 'out', `control.${ext === 'cts' ? 'cjs' : 'mjs'}`))).toBe(true);
+    }, 120000);
+  }
+
+  it('no published declaration names a package outside dependencies and peerDependencies', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+      peerDependencies?: Record<string, string>;
+    };
+    const allowed = new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})]);
+    const types = path.join(consumer, 'node_modules', 'tfjs-initializers', 'dist', 'types');
+    const named = new Set<string>();
+    const walk = (dir: string): void => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(full);
+        else if (entry.name.endsWith('.d.ts')) {
+          const text = fs.readFileSync(full, 'utf8');
+          for (const m of text.matchAll(/(?:from|import\()\s*['"]([^'".][^'"]*)['"]/g)) {
+            const spec = m[1];
+            named.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);
+          }
+        }
+      }
+    };
+    walk(types);
+    const builtins = new Set(['fs', 'path', 'os']);
+    expect([...named].filter((n) => !allowed.has(n) && !builtins.has(n))).toEqual([]);
+  });
+});

@@ -1,56 +1,83 @@
+/**
+ * Property tests over every registered class, with arbitraries derived from each class's own
+ * option spec: valid configs round-trip unchanged; arbitrary JSON configs either load or raise
+ * InitializerConfigError; nothing crashes or pollutes prototypes.
+ */
 import * as fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
 import { INITIALIZER_CLASSES, InitializerConfigError } from '../src';
+import type { ConfiguredInitializer, Field, OptionSpec } from '../src/internals';
+import { RECORDS } from './records';
 
-const classMap = (): Record<
-  string,
-  [unknown, (cls: unknown, config: unknown) => { getConfig(): unknown; apply(s: number[]): tf.Tensor }]
-> => tf.serialization.SerializationMap.getMap().classNameMap as never;
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
 
-/** Valid option values per key, across all classes (a class rejects keys it does not take). */
-const validValue: Record<string, fc.Arbitrary<unknown>> = {
-  scale: fc.double({ min: 1e-6, max: 1e6, noNaN: true }),
-  gain: fc.double({ min: 1e-6, max: 1e3, noNaN: true }),
-  negativeSlope: fc.double({ min: 0, max: 10, noNaN: true }),
-  mode: fc.constantFrom('fanIn', 'fanOut'),
-  distribution: fc.constantFrom('truncatedNormal', 'normal'),
-  seed: fc.option(fc.integer({ min: -(2 ** 40), max: 2 ** 40 }), { nil: null }),
-  layout: fc.constantFrom('auto', 'dense'),
-  activation: fc.constantFrom('relu', 'tanh', 'gelu', 'gelu_new', 'selu', 'linear', 'softplus'),
-  criterion: fc.constant('variance'),
-};
+type Init = ConfiguredInitializer<OptionSpec>;
+const classMap = (): Record<string, [unknown, (cls: unknown, config: unknown) => Init]> =>
+  tf.serialization.SerializationMap.getMap().classNameMap as never;
+
+/** Values a field accepts (kept moderate: the draws below must stay finite). */
+function validValue(field: Field): fc.Arbitrary<unknown> {
+  const base = ((): fc.Arbitrary<unknown> => {
+    switch (field.kind) {
+      case 'number': {
+        const max = Math.min(field.max ?? 1e3, 1e3);
+        const min = Math.max(field.min, -1e3);
+        return fc
+          .double({ min, max, noNaN: true, noDefaultInfinity: true })
+          .filter((v) => (!field.exclusiveMin || v > field.min) && (!field.exclusiveMax || v < (field.max as number)));
+      }
+      case 'integer':
+        return fc.integer({ min: Math.max(field.min, -(2 ** 40)), max: Math.min(field.max, 2 ** 40) });
+      case 'choice':
+        return fc.constantFrom(...field.values);
+      case 'boolean':
+        return fc.boolean();
+      case 'axes':
+        return fc.integer({ min: field.min, max: field.max });
+      case 'numbers':
+        return fc.array(fc.double({ min: -10, max: 10, noNaN: true }), { maxLength: Math.min(field.maxLength, 16) });
+    }
+  })();
+  return field.default === null ? fc.option(base, { nil: null }) : base;
+}
+
+/** Options whose valid values depend on each other (fan axes) or on the activation are held at their sample values. */
+const COUPLED = ['layout', 'inAxis', 'outAxis', 'batchAxis', 'alpha', 'criterion'];
 
 describe('property: configs round-trip, invalid ones are rejected, nothing crashes', () => {
   for (const cls of INITIALIZER_CLASSES) {
-    const keys = Object.keys(new cls().getConfig()).filter((k) => k in validValue);
+    const spec = new cls(RECORDS[cls.className]?.options as never).optionSpec;
+    const keys = Object.keys(spec).filter((k) => !COUPLED.includes(k));
+
     it(`${cls.className}: every valid config survives getConfig -> JSON -> fromConfig unchanged`, () => {
-      const record = fc.record(Object.fromEntries(keys.map((k) => [k, validValue[k]])), { requiredKeys: [] });
+      const record = fc.record(Object.fromEntries(keys.map((k) => [k, validValue(spec[k])])), { requiredKeys: [] });
       fc.assert(
         fc.property(record, (options) => {
           const [c, fromConfig] = classMap()[cls.className];
           const init = fromConfig(c, options);
           const config = init.getConfig();
-          const again = fromConfig(c, JSON.parse(JSON.stringify(config)));
-          expect(again.getConfig()).toEqual(config);
+          expect(fromConfig(c, JSON.parse(JSON.stringify(config))).getConfig()).toEqual(config);
         }),
         { numRuns: 60, seed: 42 },
       );
     });
 
-    it(`${cls.className}: arbitrary JSON configs either load or throw InitializerConfigError`, () => {
+    it(`${cls.className}: arbitrary JSON configs either load and draw, or throw InitializerConfigError`, () => {
       const anyValue = fc.oneof(fc.jsonValue(), fc.constant(NaN), fc.constant(Infinity), fc.double(), fc.string());
       const keyArb = fc.oneof(
-        fc.constantFrom(...keys, '__proto__', 'constructor', 'toString', 'customObjects'),
+        fc.constantFrom(...Object.keys(spec), '__proto__', 'constructor', 'customObjects'),
         fc.string(),
       );
+      const shape = RECORDS[cls.className]?.denseShape ?? [5, 8];
       fc.assert(
         fc.property(fc.dictionary(keyArb, anyValue, { maxKeys: 4 }), (raw) => {
           const config = JSON.parse(JSON.stringify(raw)); // own keys only, as from a model.json
           const [c, fromConfig] = classMap()[cls.className];
           try {
-            const init = fromConfig(c, config);
-            const t = init.apply([3, 2]);
-            expect(t.shape).toEqual([3, 2]);
+            const t = fromConfig(c, config).apply(shape);
+            expect(t.shape).toEqual(shape);
             t.dispose();
           } catch (error) {
             expect(error).toBeInstanceOf(InitializerConfigError);

@@ -2,19 +2,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import {
-  ActivationAware,
-  GlorotNormal,
-  GlorotUniform,
-  HeNormal,
-  HeUniform,
-  LeCunNormal,
-  LeCunUniform,
-  Orthogonal,
-  VarianceScaling,
-  fileSystem,
-  modelJsonText,
-} from 'tfjs-initializers/node';
+import { GlorotUniform, HeNormal, INITIALIZER_CLASSES, fileSystem, modelJsonText } from 'tfjs-initializers/node';
+import { RECORDS } from './records';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -22,17 +11,11 @@ beforeAll(async () => {
 
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-init-rt-'));
 
-const INITS: Array<[string, () => unknown]> = [
-  ['VarianceScaling', () => new VarianceScaling({ scale: 1.7, mode: 'fanAvg', distribution: 'uniform', seed: 1 })],
-  ['GlorotUniform', () => new GlorotUniform({ gain: 5 / 3, seed: 2 })],
-  ['GlorotNormal', () => new GlorotNormal({ seed: 3 })],
-  ['HeUniform', () => new HeUniform({ negativeSlope: 0.1, seed: 4 })],
-  ['HeNormal', () => new HeNormal({ negativeSlope: 0.2, mode: 'fanOut', seed: 5 })],
-  ['LeCunUniform', () => new LeCunUniform({ seed: 6 })],
-  ['LeCunNormal', () => new LeCunNormal({ seed: 7, distribution: 'normal' })],
-  ['Orthogonal', () => new Orthogonal({ gain: 1.3, seed: 8 })],
-  ['ActivationAware', () => new ActivationAware({ activation: 'leakyRelu', alpha: 0.2, seed: 9 })],
-];
+/** Every registered class, built from its row of test data (test/records.ts). */
+const INITS: Array<[string, () => unknown]> = INITIALIZER_CLASSES.map((cls) => [
+  cls.className,
+  () => new cls(RECORDS[cls.className].options as never),
+]);
 
 function sequentialModel(init: () => unknown): tf.Sequential {
   const model = tf.sequential({

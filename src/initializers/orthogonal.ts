@@ -1,19 +1,20 @@
 /** Orthogonal initialization with a gain. */
 import { InitializerConfigError } from '../errors.js';
 import { checkShape } from '../math/shape.js';
+import { OptionsOf, SEED_FIELD, defineOptions, positive } from '../options.js';
 import { randomOrthogonal } from '../sampling/orthogonal.js';
-import { CLASS_PREFIX, ConfiguredInitializer } from './base.js';
-import { OptionSpec, SEED_FIELD, positive } from './options.js';
-import { generatorFor } from './variance_scaling.js';
+import { generatorFor } from '../sampling/prng.js';
+import { CLASS_PREFIX, ConfiguredInitializer, StockTranslation } from './base.js';
 
-export interface OrthogonalOptions {
+const SPEC = defineOptions({
   /** Multiplier g of the orthogonal matrix; default 1. */
-  gain?: number;
+  gain: positive(1),
   /** Same seed, same values on every apply; null or omitted: fresh values each time. */
-  seed?: number | null;
-}
+  seed: SEED_FIELD,
+});
 
-const SPEC: OptionSpec = { gain: positive(1), seed: SEED_FIELD };
+/** Options of Orthogonal. */
+export interface OrthogonalOptions extends OptionsOf<typeof SPEC> {}
 
 /**
  * Saxe et al., "Exact solutions to the nonlinear dynamics of learning in deep linear
@@ -21,13 +22,16 @@ const SPEC: OptionSpec = { gain: positive(1), seed: SEED_FIELD };
  * (rows when rows < cols). The shape is flattened to [prod(shape[:-1]), shape[-1]]
  * as Keras does; Q from Householder QR of a Gaussian matrix with sign(diag R) folded in.
  */
-export class Orthogonal extends ConfiguredInitializer<{ gain: number; seed: number | null }> {
+export class Orthogonal extends ConfiguredInitializer<typeof SPEC> {
+  /** Registered name. */
   static className = `${CLASS_PREFIX}Orthogonal`;
 
+  /** @param options see OrthogonalOptions */
   constructor(options: OrthogonalOptions = {}) {
     super(SPEC, options);
   }
 
+  /** g Q for the flattened shape. */
   sample(shape: number[]): Float32Array {
     const owner = this.getClassName();
     checkShape(owner, shape);
@@ -36,4 +40,12 @@ export class Orthogonal extends ConfiguredInitializer<{ gain: number; seed: numb
     const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
     return randomOrthogonal(rows, cols, generatorFor(this.config.seed), this.config.gain);
   }
+
+  /** Stock `Orthogonal` draws the same distribution (Haar, times the gain). */
+  toStock(): StockTranslation {
+    return { className: 'Orthogonal', config: { gain: this.config.gain, seed: this.config.seed }, exact: true };
+  }
 }
+
+/** Orthogonal with a gain; see Orthogonal. */
+export const orthogonal = (options?: OrthogonalOptions): Orthogonal => new Orthogonal(options);

@@ -1,152 +1,166 @@
 /**
- * Named presets over the variance-scaling core. Each chooses scale, mode and
- * distribution; none draws by itself.
+ * Named presets over the variance-scaling core (Glorot, He, LeCun). Each chooses scale,
+ * mode and distribution; none draws by itself.
  */
-import type { FanLayout } from '../math/fans.js';
+import { OptionsOf, choice, defineOptions, positive } from '../options.js';
 import { CLASS_PREFIX } from './base.js';
-import { FieldSpec, OptionSpec, SEED_FIELD, positive } from './options.js';
-import {
-  Distribution,
-  FAN_FIELDS,
-  VarianceScalingParams,
-  VarianceScalingPreset,
-  presetParams,
-} from './variance_scaling.js';
+import { COMMON_FIELDS, Distribution, VarianceScalingParams, VarianceScalingPreset } from './core.js';
 
-/** Options every preset takes: a seed and the fan layout (see computeFans). */
-export interface PresetOptions {
-  /** Same seed, same values on every apply; null or omitted: fresh values each time. */
-  seed?: number | null;
-  layout?: FanLayout;
-  inAxis?: number | null;
-  outAxis?: number | null;
-}
 /** Normal presets may drop the truncation (PyTorch draws untruncated normals). */
-export interface NormalPresetOptions extends PresetOptions {
-  /** Default `truncatedNormal` (Keras); `normal` matches PyTorch's `*_normal_`. */
-  distribution?: 'truncatedNormal' | 'normal';
-}
-
-type PresetConfig = { seed: number | null; layout: FanLayout; inAxis: number | null; outAxis: number | null };
-const COMMON: OptionSpec = { seed: SEED_FIELD, ...FAN_FIELDS };
-const NORMAL_FIELD: FieldSpec = { kind: 'choice', default: 'truncatedNormal', values: ['truncatedNormal', 'normal'] };
+const NORMAL_FIELDS = defineOptions({
+  /** Default `truncatedNormal` (Keras; std exact); `normal` matches PyTorch's `*_normal_`. */
+  distribution: choice(['truncatedNormal', 'normal'], 'truncatedNormal'),
+});
 
 // ---------------------------------------------------------------- Glorot
 
-export interface GlorotOptions extends PresetOptions {
+const GLOROT_UNIFORM = defineOptions({
   /** Gain g; default 1. Use calculateGain / varianceGain for the activation that follows. */
-  gain?: number;
-}
-type GlorotConfig = PresetConfig & { gain: number; distribution?: Distribution };
-const GLOROT_SPEC: OptionSpec = { gain: positive(1), ...COMMON };
+  gain: positive(1),
+  ...COMMON_FIELDS,
+});
+const GLOROT_NORMAL = defineOptions({ ...GLOROT_UNIFORM, ...NORMAL_FIELDS });
+
+/** Options of GlorotUniform. */
+export interface GlorotUniformOptions extends OptionsOf<typeof GLOROT_UNIFORM> {}
+/** Options of GlorotNormal. */
+export interface GlorotNormalOptions extends OptionsOf<typeof GLOROT_NORMAL> {}
 
 /**
  * Glorot & Bengio, "Understanding the difficulty of training deep feedforward neural
  * networks", AISTATS 2010: Var(W) = g^2 * 2 / (fanIn + fanOut), i.e.
  * U[-g sqrt(6 / (fanIn + fanOut)), +...) (PyTorch `xavier_uniform_`).
  */
-export class GlorotUniform extends VarianceScalingPreset<GlorotConfig> {
+export class GlorotUniform extends VarianceScalingPreset<typeof GLOROT_UNIFORM> {
+  /** Registered name. */
   static className = `${CLASS_PREFIX}GlorotUniform`;
-  constructor(options: GlorotOptions = {}) {
-    super(GLOROT_SPEC, options);
+  /** @param options see GlorotUniformOptions */
+  constructor(options: GlorotUniformOptions = {}) {
+    super(GLOROT_UNIFORM, options);
   }
+  /** scale g^2, fanAvg, uniform. */
   get params(): VarianceScalingParams {
-    return presetParams(this.config, { scale: this.config.gain ** 2, mode: 'fanAvg', distribution: 'uniform' });
+    return this.preset({ scale: this.config.gain ** 2, mode: 'fanAvg', distribution: 'uniform' });
   }
 }
 
-/** Glorot normal: std = g sqrt(2 / (fanIn + fanOut)), exact after truncation (PyTorch `xavier_normal_` with `distribution: 'normal'`). */
-export class GlorotNormal extends VarianceScalingPreset<GlorotConfig> {
+/**
+ * Glorot normal: std = g sqrt(2 / (fanIn + fanOut)), exact after truncation (PyTorch
+ * `xavier_normal_` with `distribution: 'normal'`).
+ */
+export class GlorotNormal extends VarianceScalingPreset<typeof GLOROT_NORMAL> {
+  /** Registered name. */
   static className = `${CLASS_PREFIX}GlorotNormal`;
-  constructor(options: GlorotOptions & NormalPresetOptions = {}) {
-    super({ ...GLOROT_SPEC, distribution: NORMAL_FIELD }, options);
+  /** @param options see GlorotNormalOptions */
+  constructor(options: GlorotNormalOptions = {}) {
+    super(GLOROT_NORMAL, options);
   }
+  /** scale g^2, fanAvg, the chosen normal. */
   get params(): VarianceScalingParams {
-    return presetParams(this.config, {
-      scale: this.config.gain ** 2,
-      mode: 'fanAvg',
-      distribution: this.config.distribution as Distribution,
-    });
+    return this.preset({ scale: this.config.gain ** 2, mode: 'fanAvg', distribution: this.config.distribution });
   }
 }
 
 // ---------------------------------------------------------------- He
 
-export interface HeOptions extends PresetOptions {
+const HE_UNIFORM = defineOptions({
   /** Negative slope a of the LeakyReLU/PReLU that follows; default 0 (ReLU). */
-  negativeSlope?: number;
+  negativeSlope: positive(0, true),
   /** `fanIn` preserves activations (forward), `fanOut` gradients (backward); default `fanIn`. */
-  mode?: 'fanIn' | 'fanOut';
-}
-type HeConfig = PresetConfig & { negativeSlope: number; mode: 'fanIn' | 'fanOut'; distribution?: Distribution };
-const HE_SPEC: OptionSpec = {
-  negativeSlope: { kind: 'number', default: 0, min: 0 },
-  mode: { kind: 'choice', default: 'fanIn', values: ['fanIn', 'fanOut'] },
-  ...COMMON,
-};
-function heScale(negativeSlope: number): number {
-  return 2 / (1 + negativeSlope * negativeSlope);
-}
+  mode: choice(['fanIn', 'fanOut'], 'fanIn'),
+  ...COMMON_FIELDS,
+});
+const HE_NORMAL = defineOptions({ ...HE_UNIFORM, ...NORMAL_FIELDS });
+
+/** Options of HeUniform. */
+export interface HeUniformOptions extends OptionsOf<typeof HE_UNIFORM> {}
+/** Options of HeNormal. */
+export interface HeNormalOptions extends OptionsOf<typeof HE_NORMAL> {}
+
+const heScale = (negativeSlope: number): number => 2 / (1 + negativeSlope * negativeSlope);
 
 /**
  * He et al., "Delving Deep into Rectifiers", ICCV 2015: Var(W) = 2 / ((1 + a^2) fan),
  * a the negative slope; U[-sqrt(6 / ((1 + a^2) fan)), +...) (PyTorch `kaiming_uniform_`).
  */
-export class HeUniform extends VarianceScalingPreset<HeConfig> {
+export class HeUniform extends VarianceScalingPreset<typeof HE_UNIFORM> {
+  /** Registered name. */
   static className = `${CLASS_PREFIX}HeUniform`;
-  constructor(options: HeOptions = {}) {
-    super(HE_SPEC, options);
+  /** @param options see HeUniformOptions */
+  constructor(options: HeUniformOptions = {}) {
+    super(HE_UNIFORM, options);
   }
+  /** scale 2 / (1 + a^2), the chosen mode, uniform. */
   get params(): VarianceScalingParams {
-    return presetParams(this.config, {
-      scale: heScale(this.config.negativeSlope),
-      mode: this.config.mode,
-      distribution: 'uniform',
-    });
+    return this.preset({ scale: heScale(this.config.negativeSlope), mode: this.config.mode, distribution: 'uniform' });
   }
 }
 
-/** He normal: std = sqrt(2 / ((1 + a^2) fan)), exact after truncation (PyTorch `kaiming_normal_` with `distribution: 'normal'`). */
-export class HeNormal extends VarianceScalingPreset<HeConfig> {
+/**
+ * He normal: std = sqrt(2 / ((1 + a^2) fan)), exact after truncation (PyTorch
+ * `kaiming_normal_` with `distribution: 'normal'`).
+ */
+export class HeNormal extends VarianceScalingPreset<typeof HE_NORMAL> {
+  /** Registered name. */
   static className = `${CLASS_PREFIX}HeNormal`;
-  constructor(options: HeOptions & NormalPresetOptions = {}) {
-    super({ ...HE_SPEC, distribution: NORMAL_FIELD }, options);
+  /** @param options see HeNormalOptions */
+  constructor(options: HeNormalOptions = {}) {
+    super(HE_NORMAL, options);
   }
+  /** scale 2 / (1 + a^2), the chosen mode and normal. */
   get params(): VarianceScalingParams {
-    return presetParams(this.config, {
-      scale: heScale(this.config.negativeSlope),
-      mode: this.config.mode,
-      distribution: this.config.distribution as Distribution,
-    });
+    const { negativeSlope, mode, distribution } = this.config;
+    return this.preset({ scale: heScale(negativeSlope), mode, distribution });
   }
 }
 
 // ---------------------------------------------------------------- LeCun
 
-type LeCunConfig = PresetConfig & { distribution?: Distribution };
+const LECUN_UNIFORM = COMMON_FIELDS;
+const LECUN_NORMAL = defineOptions({ ...COMMON_FIELDS, ...NORMAL_FIELDS });
+
+/** Options of LeCunUniform. */
+export interface LeCunUniformOptions extends OptionsOf<typeof LECUN_UNIFORM> {}
+/** Options of LeCunNormal. */
+export interface LeCunNormalOptions extends OptionsOf<typeof LECUN_NORMAL> {}
 
 /** LeCun et al., "Efficient BackProp", 1998: Var(W) = 1 / fanIn; U[-sqrt(3 / fanIn), +...). */
-export class LeCunUniform extends VarianceScalingPreset<LeCunConfig> {
+export class LeCunUniform extends VarianceScalingPreset<typeof LECUN_UNIFORM> {
+  /** Registered name. */
   static className = `${CLASS_PREFIX}LeCunUniform`;
-  constructor(options: PresetOptions = {}) {
-    super(COMMON, options);
+  /** @param options see LeCunUniformOptions */
+  constructor(options: LeCunUniformOptions = {}) {
+    super(LECUN_UNIFORM, options);
   }
+  /** scale 1, fanIn, uniform. */
   get params(): VarianceScalingParams {
-    return presetParams(this.config, { scale: 1, mode: 'fanIn', distribution: 'uniform' });
+    return this.preset({ scale: 1, mode: 'fanIn', distribution: 'uniform' });
   }
 }
 
 /** LeCun normal: std = sqrt(1 / fanIn), exact after truncation; the init SELU assumes (Klambauer et al. 2017). */
-export class LeCunNormal extends VarianceScalingPreset<LeCunConfig> {
+export class LeCunNormal extends VarianceScalingPreset<typeof LECUN_NORMAL> {
+  /** Registered name. */
   static className = `${CLASS_PREFIX}LeCunNormal`;
-  constructor(options: NormalPresetOptions = {}) {
-    super({ ...COMMON, distribution: NORMAL_FIELD }, options);
+  /** @param options see LeCunNormalOptions */
+  constructor(options: LeCunNormalOptions = {}) {
+    super(LECUN_NORMAL, options);
   }
+  /** scale 1, fanIn, the chosen normal. */
   get params(): VarianceScalingParams {
-    return presetParams(this.config, {
-      scale: 1,
-      mode: 'fanIn',
-      distribution: this.config.distribution as Distribution,
-    });
+    return this.preset({ scale: 1, mode: 'fanIn', distribution: this.config.distribution as Distribution });
   }
 }
+
+/** Xavier/Glorot uniform with a gain; see GlorotUniform. */
+export const glorotUniform = (options?: GlorotUniformOptions): GlorotUniform => new GlorotUniform(options);
+/** Xavier/Glorot normal with a gain; see GlorotNormal. */
+export const glorotNormal = (options?: GlorotNormalOptions): GlorotNormal => new GlorotNormal(options);
+/** Kaiming/He uniform, LeakyReLU-slope aware; see HeUniform. */
+export const heUniform = (options?: HeUniformOptions): HeUniform => new HeUniform(options);
+/** Kaiming/He normal, LeakyReLU-slope aware; see HeNormal. */
+export const heNormal = (options?: HeNormalOptions): HeNormal => new HeNormal(options);
+/** LeCun uniform; see LeCunUniform. */
+export const leCunUniform = (options?: LeCunUniformOptions): LeCunUniform => new LeCunUniform(options);
+/** LeCun normal; see LeCunNormal. */
+export const leCunNormal = (options?: LeCunNormalOptions): LeCunNormal => new LeCunNormal(options);

@@ -10,7 +10,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import type { IORouter } from '@tensorflow/tfjs-core/dist/io/router_registry';
+import { InitializerConfigError, ModelFileError } from '../errors.js';
+
+/** tf.io's router type, reached through @tensorflow/tfjs alone. */
+type IORouter = Parameters<typeof tf.io.registerSaveRouter>[0];
 
 export const FILE_SCHEME = 'file://';
 const MODEL_JSON = 'model.json';
@@ -75,23 +78,28 @@ export function modelJsonText(artifacts: tf.io.ModelArtifacts): string {
 
 /** Saves to and loads from a folder (save) or a model.json path (load). */
 export class NodeFileSystem implements tf.io.IOHandler {
+  /** The folder to save into, or the model.json to load, as an absolute path. */
   readonly path: string;
 
   constructor(filePath: string) {
     if (typeof filePath !== 'string' || filePath.length === 0) {
-      throw new TypeError(`fileSystem: path must be a non-empty string; got ${JSON.stringify(filePath)}`);
+      throw new InitializerConfigError('fileSystem', 'path', filePath, 'a non-empty string');
     }
     this.path = path.resolve(filePath);
   }
 
+  /** Writes model.json and weights.bin atomically (weights first). */
   async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
     if (artifacts.modelTopology instanceof ArrayBuffer) {
-      throw new Error('fileSystem: saving a binary (GraphDef) topology is not supported; save a LayersModel.');
+      const message = 'fileSystem: saving a binary (GraphDef) topology is not supported; save a LayersModel.';
+      throw new ModelFileError(this.path, 'modelTopology', 'a LayersModel topology (JSON)', message);
     }
     await fs.mkdir(this.path, { recursive: true });
     const stat = await fs.stat(this.path);
-    if (!stat.isDirectory())
-      throw new Error(`fileSystem: ${this.path} exists and is not a folder; give a folder to save into.`);
+    if (!stat.isDirectory()) {
+      const message = `fileSystem: ${this.path} exists and is not a folder; give a folder to save into.`;
+      throw new ModelFileError(this.path, 'path', 'a folder to save into', message);
+    }
     const weights =
       artifacts.weightData == null ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
     await writeFileAtomic(path.join(this.path, WEIGHTS_BIN), new Uint8Array(weights));
@@ -99,16 +107,19 @@ export class NodeFileSystem implements tf.io.IOHandler {
     return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
   }
 
+  /** Reads model.json and its weights files, checking sizes against the manifest. */
   async load(): Promise<tf.io.ModelArtifacts> {
     const text = await readOrExplain(this.path, 'model.json').then((b) => b.toString('utf8'));
     let json: tf.io.ModelJSON;
     try {
       json = JSON.parse(text) as tf.io.ModelJSON;
     } catch (error) {
-      throw new Error(`fileSystem: ${this.path} is not valid JSON (${(error as Error).message})`, { cause: error });
+      const message = `fileSystem: ${this.path} is not valid JSON (${(error as Error).message})`;
+      throw withCause(new ModelFileError(this.path, 'model.json', 'valid JSON', message), error);
     }
     if (json === null || typeof json !== 'object' || json.modelTopology == null) {
-      throw new Error(`fileSystem: ${this.path} has no modelTopology; is it a tfjs model.json?`);
+      const message = `fileSystem: ${this.path} has no modelTopology; is it a tfjs model.json?`;
+      throw new ModelFileError(this.path, 'modelTopology', 'present', message);
     }
     const artifacts: tf.io.ModelArtifacts = {
       modelTopology: json.modelTopology,
@@ -130,19 +141,27 @@ export class NodeFileSystem implements tf.io.IOHandler {
   private async loadWeights(
     manifest: tf.io.WeightsManifestConfig,
   ): Promise<[tf.io.WeightsManifestEntry[], ArrayBuffer]> {
-    if (!Array.isArray(manifest)) throw new Error(`fileSystem: ${this.path}: weightsManifest must be an array`);
+    if (!Array.isArray(manifest)) {
+      const message = `fileSystem: ${this.path}: weightsManifest must be an array`;
+      throw new ModelFileError(this.path, 'weightsManifest', 'an array', message);
+    }
     const folder = path.dirname(this.path);
     const buffers: Uint8Array[] = [];
     const specs: tf.io.WeightsManifestEntry[] = [];
     for (const group of manifest) {
       if (!group || !Array.isArray(group.paths) || !Array.isArray(group.weights)) {
-        throw new Error(`fileSystem: ${this.path}: each weightsManifest group needs paths and weights arrays`);
+        const message = `fileSystem: ${this.path}: each weightsManifest group needs paths and weights arrays`;
+        throw new ModelFileError(this.path, 'weightsManifest', 'groups with paths and weights arrays', message);
       }
       let groupBytes = 0;
       for (const p of group.paths) {
         if (typeof p !== 'string' || path.isAbsolute(p) || path.normalize(p).split(path.sep).includes('..')) {
-          throw new Error(
-            `fileSystem: ${this.path}: weights path ${JSON.stringify(p)} must be a relative path inside the model's folder`,
+          const message = `fileSystem: ${this.path}: weights path ${JSON.stringify(p)} must be a relative path inside the model's folder`;
+          throw new ModelFileError(
+            this.path,
+            'weightsManifest.paths',
+            "relative paths inside the model's folder",
+            message,
           );
         }
         const buffer = await readOrExplain(path.join(folder, p), 'weights file');
@@ -153,9 +172,9 @@ export class NodeFileSystem implements tf.io.IOHandler {
       if (sizes.every((s): s is number => s !== null)) {
         const expected = sizes.reduce((a, b) => a + b, 0);
         if (expected !== groupBytes) {
-          throw new Error(
-            `fileSystem: weights ${group.paths.join(', ')} hold ${groupBytes} bytes but the manifest in ${this.path} describes ${expected}; the files are truncated, corrupt or from another model`,
-          );
+          const files = group.paths.join(', ');
+          const message = `fileSystem: weights ${files} hold ${groupBytes} bytes but the manifest in ${this.path} describes ${expected}; the files are truncated, corrupt or from another model`;
+          throw new ModelFileError(this.path, 'weights', `${expected} bytes, as the manifest describes`, message);
         }
       }
       specs.push(...group.weights);
@@ -171,15 +190,26 @@ export class NodeFileSystem implements tf.io.IOHandler {
   }
 }
 
+/** Attaches the underlying error as `cause`. */
+function withCause<E extends Error>(error: E, cause: unknown): E {
+  return Object.assign(error, { cause });
+}
+
 async function readOrExplain(file: string, what: string): Promise<Buffer> {
   try {
     return await fs.readFile(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new Error(`fileSystem: ${what} ${file} does not exist`, { cause: error });
-    if (code === 'EISDIR')
-      throw new Error(`fileSystem: ${file} is a folder; load from the path of its model.json`, { cause: error });
-    throw error;
+    if (code === 'ENOENT') {
+      const message = `fileSystem: ${what} ${file} does not exist`;
+      throw withCause(new ModelFileError(file, what, 'an existing file', message), error);
+    }
+    if (code === 'EISDIR') {
+      const message = `fileSystem: ${file} is a folder; load from the path of its model.json`;
+      throw withCause(new ModelFileError(file, what, 'a file, not a folder', message), error);
+    }
+    const message = `fileSystem: cannot read ${what} ${file} (${(error as Error).message})`;
+    throw withCause(new ModelFileError(file, what, 'a readable file', message), error);
   }
 }
 

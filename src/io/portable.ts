@@ -1,31 +1,37 @@
 /**
  * Portable export: rewrites this package's initializer configs in a model's JSON into
- * stock tfjs ones, so the model loads where this package is not installed.
- * Exact translations: uniform -> stock VarianceScaling 'uniform'; truncatedNormal -> stock
- * 'normal' (which is truncated at 2 sigma without correction) with scale / 0.8796^2, which
- * gives exactly the corrected std; Orthogonal -> stock Orthogonal. Where stock tfjs cannot
- * express a config (untruncated normal, fanGeoAvg, non-default fan layouts or axes), the
- * nearest stock config is used and the report says why it is not exact. Weights are untouched:
- * only the initializers a model would use for a fresh build change.
+ * stock tfjs ones, so the model loads where this package is not installed. Each class says
+ * how (its `toStock`): exactly, as the nearest stock config with the reason it is not exact,
+ * or not at all (the config is then left as it is, and the report says why). Weights are
+ * untouched: only the initializers a model would use for a fresh build change.
  */
 import * as tf from '@tensorflow/tfjs';
-import { CLASS_PREFIX } from '../initializers/base.js';
-import type { VarianceScalingParams } from '../initializers/variance_scaling.js';
-import { TRUNCATED_NORMAL_STD } from '../sampling/distributions.js';
+import { InitializerConfigError } from '../errors.js';
+import { CLASS_PREFIX, ConfiguredInitializer } from '../initializers/base.js';
+import type { OptionSpec } from '../options.js';
 
+/** What toPortable did with one initializer. */
 export interface PortableEntry {
   /** JSON path of the initializer, e.g. `config.layers[0].config.kernel_initializer` */
   path: string;
+  /** Our className, e.g. `TfjsInit>HeNormal`. */
   className: string;
-  stockClassName: string;
+  /** The stock className written in its place; null when stock tfjs has no counterpart (left as it was). */
+  stockClassName: string | null;
+  /** True when the stock initializer draws from the same distribution. */
   exact: boolean;
+  /** Why the translation is not exact, or why there is none. */
   reason?: string;
 }
 
+/** The rewritten topology and what was done to each initializer. */
 export interface PortableResult {
   /** The model topology (snake_case JSON, as model.toJSON gives) with stock initializers. */
   modelTopology: tf.io.ModelJSON['modelTopology'];
+  /** One entry per initializer of this package found in the topology. */
   entries: PortableEntry[];
+  /** True when no initializer of this package is left: the topology loads without the plugin. */
+  loadsWithoutPlugin: boolean;
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -37,72 +43,26 @@ const snake = (s: string): string =>
     .replace(/([a-z])([A-Z])/g, '$1_$2')
     .toLowerCase();
 
-/** A pythonic config back to the camelCase form our constructors take (as tfjs's loader does). */
-function toCamel(value: Json): Json {
-  if (typeof value === 'string') return camel(value);
-  if (Array.isArray(value)) return value.map(toCamel);
+/** Converts keys (and string values) between tfjs's pythonic JSON and the camelCase our constructors take. */
+function convert(value: Json, f: (s: string) => string): Json {
+  if (typeof value === 'string') return f(value);
+  if (Array.isArray(value)) return value.map((v) => convert(v, f));
   if (value !== null && typeof value === 'object') {
     const out: { [key: string]: Json } = {};
-    for (const key of Object.keys(value)) out[camel(key)] = toCamel(value[key]);
+    for (const key of Object.keys(value)) out[f(key)] = convert(value[key], f);
     return out;
   }
   return value;
 }
 
-function stockVarianceScaling(p: VarianceScalingParams): {
-  config: { [key: string]: Json };
-  exact: boolean;
-  reason?: string;
-} {
-  const reasons: string[] = [];
-  let mode = p.mode;
-  if (mode === 'fanGeoAvg') {
-    reasons.push('stock tfjs has no fanGeoAvg mode (used fanAvg)');
-    mode = 'fanAvg';
-  }
-  if (p.layout !== 'auto' && p.layout !== 'dense' && p.layout !== 'conv')
-    reasons.push(`stock tfjs computes fans with the generic rule, not layout '${p.layout}'`);
-  if (p.inAxis !== null || p.outAxis !== null) reasons.push('stock tfjs has no explicit fan axes');
-  let scale = p.scale;
-  let distribution = 'uniform';
-  if (p.distribution !== 'uniform') {
-    // stock 'normal' draws a normal truncated at 2 sigma with sigma = sqrt(scale / fan), std 0.8796 sigma.
-    scale = p.scale / (TRUNCATED_NORMAL_STD * TRUNCATED_NORMAL_STD);
-    distribution = 'normal';
-    if (p.distribution === 'normal')
-      reasons.push('stock tfjs has no untruncated variance scaling (used the truncated normal with the same std)');
-  }
-  return {
-    config: { scale, mode: snake(mode), distribution, seed: p.seed },
-    exact: reasons.length === 0,
-    reason: reasons.length ? reasons.join('; ') : undefined,
-  };
-}
-
-/** Stock replacement of one of our initializer configs (snake_case JSON). */
-function translate(
-  className: string,
-  config: Json,
-): { stock: { [key: string]: Json }; entry: Omit<PortableEntry, 'path'> } {
+/** Our initializer for a pythonic config, as the tfjs loader would build it. */
+function revive(className: string, config: Json): ConfiguredInitializer<OptionSpec> {
   const [cls, fromConfig] = tf.serialization.SerializationMap.getMap().classNameMap[className] ?? [];
-  if (cls === undefined) throw new Error(`toPortable: unknown initializer className '${className}'`);
-  const init = fromConfig(cls, toCamel(config ?? {}) as tf.serialization.ConfigDict) as unknown as {
-    params?: VarianceScalingParams;
-    getConfig(): tf.serialization.ConfigDict;
-  };
-  if (className === `${CLASS_PREFIX}Orthogonal`) {
-    const c = init.getConfig();
-    return {
-      stock: { class_name: 'Orthogonal', config: { gain: c.gain as number, seed: c.seed as number | null } },
-      entry: { className, stockClassName: 'Orthogonal', exact: true },
-    };
+  if (cls === undefined) {
+    throw new InitializerConfigError('toPortable', 'className', className, 'a className this package registers');
   }
-  if (!init.params) throw new Error(`toPortable: no stock translation for '${className}'`);
-  const t = stockVarianceScaling(init.params);
-  return {
-    stock: { class_name: 'VarianceScaling', config: t.config },
-    entry: { className, stockClassName: 'VarianceScaling', exact: t.exact, reason: t.reason },
-  };
+  const camelConfig = convert(config ?? {}, camel) as tf.serialization.ConfigDict;
+  return fromConfig(cls, camelConfig) as unknown as ConfiguredInitializer<OptionSpec>;
 }
 
 function rewrite(node: Json, where: string, entries: PortableEntry[]): Json {
@@ -110,9 +70,13 @@ function rewrite(node: Json, where: string, entries: PortableEntry[]): Json {
   if (node === null || typeof node !== 'object') return node;
   const className = node.class_name ?? node.className;
   if (typeof className === 'string' && className.startsWith(CLASS_PREFIX)) {
-    const { stock, entry } = translate(className, node.config);
-    entries.push({ path: where, ...entry });
-    return stock;
+    const stock = revive(className, node.config).toStock();
+    if (stock.className === null) {
+      entries.push({ path: where, className, stockClassName: null, exact: false, reason: stock.reason });
+      return node;
+    }
+    entries.push({ path: where, className, stockClassName: stock.className, exact: stock.exact, reason: stock.reason });
+    return { class_name: stock.className, config: convert(stock.config as Json, snake) };
   }
   const out: { [key: string]: Json } = {};
   for (const key of Object.keys(node)) out[key] = rewrite(node[key], where ? `${where}.${key}` : key, entries);
@@ -130,5 +94,5 @@ export function toPortable(model: tf.LayersModel | object): PortableResult {
   ) as Json;
   const entries: PortableEntry[] = [];
   const modelTopology = rewrite(topology, '', entries) as tf.io.ModelJSON['modelTopology'];
-  return { modelTopology, entries };
+  return { modelTopology, entries, loadsWithoutPlugin: entries.every((e) => e.stockClassName !== null) };
 }

@@ -24,6 +24,7 @@ export type ActivationName =
   | 'gelu'
   | 'geluNew';
 
+/** Every activation varianceGain and ActivationAware support. */
 export const ACTIVATIONS: readonly ActivationName[] = [
   'linear',
   'relu',
@@ -91,8 +92,11 @@ export function canonicalActivation(name: unknown, owner = 'activation'): Activa
   return ALIASES[key];
 }
 
+/** An activation as scalar functions. */
 export interface ScalarActivation {
+  /** phi(x). */
   value(x: number): number;
+  /** phi'(x) (one-sided at kinks; zero-measure points do not matter to the integrals). */
   derivative(x: number): number;
 }
 

@@ -23,8 +23,10 @@ import { checkShape } from './shape.js';
  *   fanOut = out * prod(kernel). Keras's generic rule and PyTorch both swap these.
  */
 export type FanLayout = 'auto' | 'dense' | 'conv' | 'depthwise' | 'convTranspose';
+/** Every FanLayout. */
 export const FAN_LAYOUTS: readonly FanLayout[] = ['auto', 'dense', 'conv', 'depthwise', 'convTranspose'];
 
+/** How computeFans reads a shape. */
 export interface FanOptions {
   /** Named layout; default `auto`. */
   layout?: FanLayout;
@@ -38,8 +40,11 @@ export interface FanOptions {
   outAxis?: number | null;
 }
 
+/** Fan-in and fan-out of a weight shape. */
 export interface Fans {
+  /** Inputs feeding one output unit. */
   fanIn: number;
+  /** Outputs one input unit feeds. */
   fanOut: number;
 }
 

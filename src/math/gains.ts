@@ -71,8 +71,10 @@ export function calculateGain(nonlinearity: PytorchNonlinearity | string, param?
 
 /** Which variance a gain preserves. */
 export type GainMode = 'fanIn' | 'fanOut';
+/** Every GainMode. */
 export const GAIN_MODES: readonly GainMode[] = ['fanIn', 'fanOut'];
 
+/** Options of varianceGain. */
 export interface VarianceGainOptions {
   /**
    * `fanIn` (forward, He et al. 2015 eq. 10): g = 1 / sqrt(E[phi(z)^2]) keeps the second
@@ -136,4 +138,47 @@ export function varianceGain(activation: ActivationName | string, options: Varia
   const gain = 1 / Math.sqrt(moment);
   cache.set(key, gain);
   return gain;
+}
+
+/** `variance`: the exact gain of varianceGain; `pytorch`: PyTorch's calculateGain table. */
+export type GainCriterion = 'variance' | 'pytorch';
+/** Every GainCriterion. */
+export const GAIN_CRITERIA: readonly GainCriterion[] = ['variance', 'pytorch'];
+
+/** PyTorch names for the activations its table knows. */
+const PYTORCH_NAME: Partial<Record<ActivationName, PytorchNonlinearity>> = {
+  linear: 'linear',
+  relu: 'relu',
+  leakyRelu: 'leaky_relu',
+  prelu: 'leaky_relu',
+  sigmoid: 'sigmoid',
+  tanh: 'tanh',
+  selu: 'selu',
+};
+
+/**
+ * The gain of `activation` under `criterion`: varianceGain for `variance`, calculateGain for
+ * `pytorch` (with the activation's alpha as leaky_relu's slope). `owner` names the caller in errors.
+ */
+export function activationGain(
+  activation: ActivationName,
+  alpha: number | null,
+  mode: GainMode,
+  criterion: GainCriterion,
+  owner = 'activationGain',
+): number {
+  const a = resolveAlpha(owner, activation, alpha); // validates alpha for this activation
+  if (criterion === 'variance') return varianceGain(activation, { mode, alpha: alpha ?? undefined });
+  const name = PYTORCH_NAME[activation];
+  if (name === undefined) {
+    const known = Object.keys(PYTORCH_NAME).join(', ');
+    throw new InitializerConfigError(
+      owner,
+      "activation (criterion 'pytorch')",
+      activation,
+      `one of ${known}, which PyTorch's table covers; use criterion 'variance' for the others`,
+      `${owner}: criterion 'pytorch' has no gain for activation '${activation}'; PyTorch's table covers ${known}. Use criterion 'variance'.`,
+    );
+  }
+  return calculateGain(name, name === 'leaky_relu' ? a : undefined);
 }

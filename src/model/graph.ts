@@ -3,7 +3,7 @@
  * nonlinearity each kernel's input went through and which one consumes its output.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ActivationName, canonicalActivation } from '../math/activations.js';
+import { ActivationName, DEFAULT_ALPHA, canonicalActivation } from '../math/activations.js';
 import type { FanLayout } from '../math/fans.js';
 
 /** A nonlinearity as found in the model; `data` marks a model input (no nonlinearity, gain 1). */
@@ -92,9 +92,13 @@ function activationOfLayer(layer: Layer): FoundActivation {
     case 'ReLU':
       return { name: config.maxValue === 6 ? 'relu6' : 'relu', source };
     case 'LeakyReLU':
-      return { name: 'leakyRelu', alpha: typeof config.alpha === 'number' ? config.alpha : 0.3, source };
+      return {
+        name: 'leakyRelu',
+        alpha: typeof config.alpha === 'number' ? config.alpha : DEFAULT_ALPHA.leakyRelu,
+        source,
+      };
     case 'ELU':
-      return { name: 'elu', alpha: typeof config.alpha === 'number' ? config.alpha : 1, source };
+      return { name: 'elu', alpha: typeof config.alpha === 'number' ? config.alpha : DEFAULT_ALPHA.elu, source };
     case 'PReLU': {
       // the slope as it is now (its initial value on a fresh model), averaged over channels
       const w = layer.getWeights()[0];
@@ -103,6 +107,8 @@ function activationOfLayer(layer: Layer): FoundActivation {
     }
     case 'Softmax':
       return { name: 'linear', source: `${source} (softmax counted as linear)` };
+    case 'ThresholdedReLU':
+      return { name: 'linear', source: `${source} (thresholded relu has no gain formula here: counted as linear)` };
     case 'Activation':
       return fromName(config.activation, source);
     default:
@@ -195,6 +201,9 @@ export function replaceWeights(layer: Layer, replacements: ReadonlyMap<number, t
     }
     return w;
   });
-  layer.setWeights(next);
-  tf.dispose(made);
+  try {
+    layer.setWeights(next);
+  } finally {
+    tf.dispose(made);
+  }
 }

@@ -9,91 +9,115 @@
  * nonlinearity after the layer, in both modes) is `rule: 'pytorch'`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { InitializerConfigError } from '../errors.js';
-import { computeFans } from '../math/fans.js';
-import type { GainMode } from '../math/gains.js';
-import { activationGain, GainCriterion } from '../initializers/activation_aware.js';
-import { Distribution, VarianceScaling } from '../initializers/variance_scaling.js';
+import {
+  DISTRIBUTIONS,
+  VarianceScalingParams,
+  modeFan,
+  varianceScalingStd,
+  varianceScalingValues,
+} from '../initializers/core.js';
+import { GAIN_CRITERIA, GAIN_MODES, activationGain } from '../math/gains.js';
+import { OptionsOf, SEED_FIELD, choice, defineOptions, flag, parseOptions } from '../options.js';
 import { Xoshiro128, freshSeed } from '../sampling/prng.js';
 import { FoundActivation, activationAfter, activationBefore, className, kernelSlots, replaceWeights } from './graph.js';
+import { checkModel, withRollback } from './transaction.js';
 
-export interface InitializeModelOptions {
+const OWNER = 'initializeModel';
+const SPEC = defineOptions({
   /** `he` (default): input-side nonlinearity for fanIn, output-side for fanOut; `pytorch`: output-side always. */
-  rule?: 'he' | 'pytorch';
-  /** Default `fanIn`. */
-  mode?: GainMode;
+  rule: choice(['he', 'pytorch'], 'he'),
+  /** `fanIn` (default) keeps activations, `fanOut` keeps gradients. */
+  mode: choice(GAIN_MODES, 'fanIn'),
   /** Gain formula: `variance` (exact, default) or `pytorch` (calculateGain). */
-  criterion?: GainCriterion;
-  /** Default `truncatedNormal`. */
-  distribution?: Distribution;
+  criterion: choice(GAIN_CRITERIA, 'variance'),
+  /** Default `truncatedNormal` (std exact). */
+  distribution: choice(DISTRIBUTIONS, 'truncatedNormal'),
   /** Model-level seed; each kernel gets its own seed derived from it. Omitted: fresh values. */
-  seed?: number | null;
+  seed: SEED_FIELD,
   /** Set biases to zero (default true). */
-  zeroBiases?: boolean;
-}
+  zeroBiases: flag(true),
+});
 
+/** Options of initializeModel. */
+export interface InitializeModelOptions extends OptionsOf<typeof SPEC> {}
+
+/** One row of initializeModel's report: a kernel it set, or a layer it left alone. */
 export interface LayerInitReport {
+  /** Layer name. */
   layer: string;
+  /** Layer class, e.g. `Dense`. */
   className: string;
+  /** The weight set, e.g. `dense_1/kernel`. */
   weight?: string;
-  /** the nonlinearity the gain came from, e.g. "relu (dense_1 (own activation))" */
+  /** The nonlinearity the gain came from, e.g. "relu from dense_1 (own activation)". */
   activation?: string;
+  /** The gain g. */
   gain?: number;
+  /** The fan the mode selects. */
   fan?: number;
+  /** The std drawn: g / sqrt(fan). */
   std?: number;
-  /** why the layer was left untouched */
+  /** Why the layer was left untouched. */
   skipped?: string;
 }
 
-const RULES = ['he', 'pytorch'];
-
 function describeActivation(a: FoundActivation): string {
   return `${a.name}${a.alpha !== undefined ? `(${Number(a.alpha.toFixed(6))})` : ''} from ${a.source}`;
+}
+
+/** One kernel to draw: where it goes and with what parameters. */
+interface PlannedKernel {
+  layer: tf.layers.Layer;
+  index: number;
+  shape: number[];
+  params: VarianceScalingParams;
 }
 
 /**
  * Re-initializes every kernel of a built model (Dense, Conv1D/2D/3D, DepthwiseConv2D,
  * SeparableConv1D/2D, Conv2DTranspose) with std = g / sqrt(fan), g the gain of the
  * nonlinearity the rule selects; biases to zero. Layers it does not know are left
- * untouched and reported. Returns one report row per layer.
+ * untouched and reported. Every option, and every gain, is checked before any weight
+ * changes; if anything fails, the model is left exactly as it was. Returns one report
+ * row per kernel (and per skipped layer).
  */
 export function initializeModel(model: tf.LayersModel, options: InitializeModelOptions = {}): LayerInitReport[] {
-  const rule = options.rule ?? 'he';
-  if (!RULES.includes(rule))
-    throw new InitializerConfigError('initializeModel', 'rule', rule, "one of 'he', 'pytorch'");
-  const mode = options.mode ?? 'fanIn';
-  const criterion = options.criterion ?? 'variance';
-  const distribution = options.distribution ?? 'truncatedNormal';
-  const seeds = new Xoshiro128(options.seed ?? freshSeed());
+  checkModel(OWNER, model);
+  const o = parseOptions(OWNER, SPEC, options);
+  const seeds = new Xoshiro128(o.seed ?? freshSeed());
   const reports: LayerInitReport[] = [];
+  const plan: PlannedKernel[] = [];
+  // Plan: every gain and shape, before anything is drawn or written.
   for (const layer of model.layers) {
     const cls = className(layer);
     const slots = kernelSlots(layer);
     if (slots.length === 0) {
-      if (layer.trainableWeights.length > 0)
+      if (layer.weights.length > 0) {
         reports.push({ layer: layer.name, className: cls, skipped: 'unknown layer type with weights: left untouched' });
+      }
       continue;
     }
-    const weights = layer.getWeights();
-    const kernels = new Map<number, tf.Tensor>();
     slots.forEach((slot, k) => {
       const before: FoundActivation =
         k === 0 ? activationBefore(layer) : { name: 'linear', source: `${layer.name} (previous kernel)` };
       const after: FoundActivation =
         k === slots.length - 1 ? activationAfter(layer) : { name: 'linear', source: `${layer.name} (next kernel)` };
-      const chosen = rule === 'pytorch' || mode === 'fanOut' ? after : before;
-      const gain = chosen.name === 'data' ? 1 : activationGain(chosen.name, chosen.alpha ?? null, mode, criterion);
-      const shape = weights[slot.index].shape;
-      const fans = computeFans(shape, { layout: slot.layout });
-      const fan = mode === 'fanIn' ? fans.fanIn : fans.fanOut;
-      const init = new VarianceScaling({
+      const chosen = o.rule === 'pytorch' || o.mode === 'fanOut' ? after : before;
+      const gain =
+        chosen.name === 'data' ? 1 : activationGain(chosen.name, chosen.alpha ?? null, o.mode, o.criterion, OWNER);
+      const shape = layer.weights[slot.index].shape as number[];
+      const params: VarianceScalingParams = {
         scale: gain * gain,
-        mode,
-        distribution,
+        mode: o.mode,
+        distribution: o.distribution,
         layout: slot.layout,
+        inAxis: null,
+        outAxis: null,
         seed: seeds.nextInt32() >>> 0,
-      });
-      kernels.set(slot.index, init.apply(shape));
+      };
+      plan.push({ layer, index: slot.index, shape, params });
+      const std = varianceScalingStd(shape, params);
+      const fan = modeFan(shape, params);
       reports.push({
         layer: layer.name,
         className: cls,
@@ -101,10 +125,21 @@ export function initializeModel(model: tf.LayersModel, options: InitializeModelO
         activation: describeActivation(chosen),
         gain,
         fan,
-        std: gain / Math.sqrt(fan),
+        std,
       });
     });
-    replaceWeights(layer, kernels, options.zeroBiases ?? true);
   }
+  // Write: layer by layer, all-or-nothing.
+  withRollback(OWNER, model, (progress) => {
+    const layers = [...new Set(plan.map((p) => p.layer))];
+    for (const layer of layers) {
+      progress.layer = layer.name;
+      const kernels = new Map<number, tf.Tensor>();
+      for (const p of plan.filter((q) => q.layer === layer)) {
+        kernels.set(p.index, tf.tensor(varianceScalingValues(OWNER, p.shape, p.params), p.shape, 'float32'));
+      }
+      replaceWeights(layer, kernels, o.zeroBiases);
+    }
+  });
   return reports;
 }

@@ -11,35 +11,45 @@
  * - for layers with two kernels (SeparableConv), the last (pointwise) kernel is scaled.
  */
 import * as tf from '@tensorflow/tfjs';
+import { ModelError } from '../errors.js';
 import { Orthogonal } from '../initializers/orthogonal.js';
-import { InitializerConfigError } from '../errors.js';
+import { ConfigOf, OptionsOf, SEED_FIELD, defineOptions, flag, integerIn, parseOptions, positive } from '../options.js';
 import { Xoshiro128, freshSeed } from '../sampling/prng.js';
 import { isChain, kernelLayers, kernelSlots, replaceWeights } from './graph.js';
 import { intermediateValues, linearProbe, tensorStats } from './probe.js';
+import { Progress, checkModel, withRollback } from './transaction.js';
 
-export interface LsuvOptions {
+const OWNER = 'lsuv';
+const SPEC = defineOptions({
   /** Stop when |Var - 1| < tolerance; default 0.1. */
-  tolerance?: number;
+  tolerance: positive(0.1),
   /** At most this many rescalings per layer; default 10. */
-  maxIterations?: number;
+  maxIterations: integerIn(10, 1, 1000),
   /** Seed of the orthonormal pre-initialization; omitted: fresh. */
-  seed?: number | null;
+  seed: SEED_FIELD,
   /** Scale the last kernel layer too (default true). */
-  includeOutputLayer?: boolean;
-}
+  includeOutputLayer: flag(true),
+});
 
+/** Options of lsuv. */
+export interface LsuvOptions extends OptionsOf<typeof SPEC> {}
+
+/** One row of lsuv's report: a layer it scaled. */
 export interface LsuvLayerReport {
+  /** Layer name. */
   layer: string;
-  /** rescalings done */
+  /** Rescalings done. */
   iterations: number;
-  /** pre-activation variance on the batch after the last rescaling */
+  /** Pre-activation variance on the batch after the last rescaling. */
   variance: number;
+  /** Whether |variance - 1| < tolerance. */
   converged: boolean;
 }
 
-function orthonormalPreInit(layers: tf.layers.Layer[], seed: number): void {
+function orthonormalPreInit(layers: tf.layers.Layer[], seed: number, progress: Progress): void {
   const seeds = new Xoshiro128(seed);
   for (const layer of layers) {
+    progress.layer = layer.name;
     const weights = layer.getWeights();
     const kernels = new Map(
       kernelSlots(layer).map((slot) => [
@@ -51,36 +61,82 @@ function orthonormalPreInit(layers: tf.layers.Layer[], seed: number): void {
   }
 }
 
-/** Runs LSUV in place on a built model with a batch of inputs; returns one row per scaled layer. */
+function checkBatch(model: tf.LayersModel, batch: unknown): tf.Tensor | tf.Tensor[] {
+  const tensors = Array.isArray(batch) ? batch : [batch];
+  const ok = tensors.length === model.inputs.length && tensors.every((t) => t instanceof tf.Tensor && !t.isDisposed);
+  if (!ok) {
+    const allowed = `a tensor (or an array of ${model.inputs.length}, one per model input) that is not disposed`;
+    throw new ModelError(OWNER, 'batch', batch, allowed);
+  }
+  return batch as tf.Tensor | tf.Tensor[];
+}
+
+/**
+ * Runs LSUV in place on a built model with a batch of inputs; returns one row per scaled
+ * layer. Options and batch are checked before any weight changes; if anything fails part
+ * way, the model is left exactly as it was.
+ */
 export function lsuv(
   model: tf.LayersModel,
   batch: tf.Tensor | tf.Tensor[],
   options: LsuvOptions = {},
 ): LsuvLayerReport[] {
-  const tolerance = options.tolerance ?? 0.1;
-  const maxIterations = options.maxIterations ?? 10;
-  if (!(tolerance > 0 && Number.isFinite(tolerance)))
-    throw new InitializerConfigError('lsuv', 'tolerance', tolerance, 'a finite number > 0');
-  if (!Number.isInteger(maxIterations) || maxIterations < 1)
-    throw new InitializerConfigError('lsuv', 'maxIterations', maxIterations, 'an integer >= 1');
+  checkModel(OWNER, model);
+  const o = parseOptions(OWNER, SPEC, options);
+  checkBatch(model, batch);
+  return withRollback(OWNER, model, (progress) => run(model, batch, o, progress));
+}
+
+function run(
+  model: tf.LayersModel,
+  batch: tf.Tensor | tf.Tensor[],
+  o: ConfigOf<typeof SPEC>,
+  progress: Progress,
+): LsuvLayerReport[] {
+  const { tolerance, maxIterations } = o;
   let layers = kernelLayers(model);
-  if (options.includeOutputLayer === false) layers = layers.slice(0, -1);
-  orthonormalPreInit(kernelLayers(model), options.seed ?? freshSeed());
+  if (!o.includeOutputLayer) layers = layers.slice(0, -1);
+  orthonormalPreInit(kernelLayers(model), o.seed ?? freshSeed(), progress);
   const reports: LsuvLayerReport[] = [];
   const targets = new Set(layers);
   // A chain is walked once, layer by layer; other graphs recompute each layer's input.
   const chain = isChain(model) && !Array.isArray(batch);
   let h: tf.Tensor | null = chain ? (batch as tf.Tensor).clone() : null;
   const steps = chain ? model.layers.filter((l) => l.getClassName() !== 'InputLayer') : layers;
-  for (const layer of steps) {
-    if (!targets.has(layer)) {
-      const next = layer.apply(h as tf.Tensor) as tf.Tensor;
-      tf.dispose(h as tf.Tensor);
-      h = next;
-      continue;
+  try {
+    for (const layer of steps) {
+      progress.layer = layer.name;
+      if (!targets.has(layer)) {
+        const next = layer.apply(h as tf.Tensor) as tf.Tensor;
+        tf.dispose(h as tf.Tensor);
+        h = next;
+        continue;
+      }
+      const input = chain ? (h as tf.Tensor) : intermediateValues(model, batch, [layer.input as tf.SymbolicTensor])[0];
+      h = null; // `input` owns the chain's tensor now
+      try {
+        reports.push(scaleLayer(layer, input, tolerance, maxIterations));
+        if (chain) h = layer.apply(input) as tf.Tensor;
+      } finally {
+        tf.dispose(input);
+      }
     }
-    const input = chain ? (h as tf.Tensor) : intermediateValues(model, batch, [layer.input as tf.SymbolicTensor])[0];
-    const probe = linearProbe(layer, input);
+  } finally {
+    if (h !== null) tf.dispose(h);
+  }
+  return reports;
+}
+
+/** Scales the layer's last kernel until its pre-activation variance on `input` is 1 within tolerance. */
+function scaleLayer(
+  layer: tf.layers.Layer,
+  input: tf.Tensor,
+  tolerance: number,
+  maxIterations: number,
+): LsuvLayerReport {
+  let probe: tf.layers.Layer | null = null;
+  try {
+    probe = linearProbe(layer, input);
     const slot = kernelSlots(layer).slice(-1)[0];
     let iterations = 0;
     let variance: number;
@@ -90,19 +146,13 @@ export function lsuv(
       z.dispose();
       variance = std * std;
       if (Math.abs(variance - 1) < tolerance || iterations === maxIterations || !(variance > 0)) break;
-      replaceWeights(
-        layer,
-        new Map([[slot.index, tf.div(layer.getWeights()[slot.index], Math.sqrt(variance))]]),
-        false,
-      );
+      const scaled = tf.div(layer.getWeights()[slot.index], Math.sqrt(variance));
+      replaceWeights(layer, new Map([[slot.index, scaled]]), false);
       probe.setWeights(layer.getWeights());
       iterations++;
     }
-    if (chain) h = layer.apply(input) as tf.Tensor;
-    tf.dispose(input);
-    probe.dispose();
-    reports.push({ layer: layer.name, iterations, variance, converged: Math.abs(variance - 1) < tolerance });
+    return { layer: layer.name, iterations, variance, converged: Math.abs(variance - 1) < tolerance };
+  } finally {
+    probe?.dispose();
   }
-  if (h !== null) tf.dispose(h);
-  return reports;
 }

@@ -5,39 +5,59 @@
  * first layer, gradients relative to the last.
  */
 import * as tf from '@tensorflow/tfjs';
+import { ModelError } from '../errors.js';
+import { ConfigOf, OptionsOf, choice, defineOptions, numberIn, parseOptions } from '../options.js';
 import { activationAfter, isChain, kernelLayers, kernelSlots } from './graph.js';
 import { intermediateValues, linearProbe, tensorStats } from './probe.js';
+import { checkModel } from './transaction.js';
 
+/** Signal statistics of one kernel layer. */
 export interface SignalLayer {
+  /** Layer name. */
   layer: string;
-  /** 1-based position among kernel layers */
+  /** 1-based position among kernel layers. */
   depth: number;
+  /** The nonlinearity after the layer, e.g. `relu` or `leakyRelu(0.2)`. */
   activation: string;
+  /** Std of the pre-activation (the layer's linear output) over the batch and units. */
   preStd: number;
+  /** Second moment E[y^2] of the pre-activation. */
   preSecondMoment: number;
+  /** Std of the activation (after the nonlinearity). */
   postStd: number;
+  /** Second moment of the activation. */
   postSecondMoment: number;
-  /** std of dLoss/dKernel (backward; null without labels) */
+  /** Std of dLoss/dKernel (backward; null without labels). */
   gradKernelStd: number | null;
-  /** std of dLoss/dPreActivation (backward; null without labels) */
+  /** Std of dLoss/dPreActivation per example (backward; null without labels). */
   gradPreStd: number | null;
+  /** e.g. `activation vanishing`, `gradient exploding`. */
   flags: string[];
 }
 
-export interface SignalOptions {
+const OWNER = 'signalPropagation';
+const SPEC = defineOptions({
   /** Loss for the backward pass: `categoricalCrossentropy` (default) or `meanSquaredError`. */
-  loss?: 'categoricalCrossentropy' | 'meanSquaredError';
+  loss: choice(['categoricalCrossentropy', 'meanSquaredError'], 'categoricalCrossentropy'),
   /** Ratio beyond which a layer is flagged (activations vs the first layer, gradients vs the last); default 1e3 (and 1e-3). */
-  ratio?: number;
-}
+  ratio: numberIn(1e3, 1, undefined, { min: true }),
+});
 
+/** Options of signalPropagation. */
+export interface SignalOptions extends OptionsOf<typeof SPEC> {}
+type LossKind = ConfigOf<typeof SPEC>['loss'];
+
+/** What signalPropagation found. */
 export interface SignalReport {
+  /** One row per kernel layer, in model order. */
   layers: SignalLayer[];
+  /** Layers with a vanishing flag. */
   vanishing: string[];
+  /** Layers with an exploding flag. */
   exploding: string[];
 }
 
-function lossOf(kind: NonNullable<SignalOptions['loss']>, y: tf.Tensor, p: tf.Tensor): tf.Scalar {
+function lossOf(kind: LossKind, y: tf.Tensor, p: tf.Tensor): tf.Scalar {
   return kind === 'meanSquaredError'
     ? (tf.losses.meanSquaredError(y, p) as tf.Scalar)
     : (tf.metrics.categoricalCrossentropy(y, p).mean() as tf.Scalar);
@@ -53,7 +73,7 @@ function backward(
   model: tf.LayersModel,
   x: tf.Tensor,
   y: tf.Tensor,
-  kind: NonNullable<SignalOptions['loss']>,
+  kind: LossKind,
   probes: ReadonlyMap<tf.layers.Layer, tf.layers.Layer>,
 ): Map<string, { kernel: number; pre: number }> {
   const order = model.layers.filter((l) => l.getClassName() !== 'InputLayer');
@@ -117,7 +137,17 @@ export function signalPropagation(
   y?: tf.Tensor,
   options: SignalOptions = {},
 ): SignalReport {
-  const ratio = options.ratio ?? 1e3;
+  checkModel(OWNER, model);
+  const { ratio, loss } = parseOptions(OWNER, SPEC, options);
+  if (!(x instanceof tf.Tensor) || x.isDisposed) throw new ModelError(OWNER, 'x', x, 'a tensor that is not disposed');
+  if (y !== undefined && (!(y instanceof tf.Tensor) || y.isDisposed)) {
+    throw new ModelError(OWNER, 'y', y, 'a tensor that is not disposed, or undefined for forward statistics only');
+  }
+  if (y !== undefined && !isChain(model)) {
+    const allowed = 'a chain-shaped model (every layer with one input and one consumer) when labels y are given';
+    const message = `${OWNER}: the backward pass needs ${allowed.replace(' when labels y are given', '')}; call it without y for forward statistics`;
+    throw new ModelError(OWNER, 'model', model.name, allowed, message);
+  }
   const layers = kernelLayers(model);
   const afters = layers.map((l) => activationAfter(l));
   const symbolic = layers.flatMap((l, i) => [
@@ -126,36 +156,31 @@ export function signalPropagation(
   ]);
   const values = intermediateValues(model, x, symbolic);
   const probes = new Map<tf.layers.Layer, tf.layers.Layer>();
-  const rows: SignalLayer[] = layers.map((layer, i) => {
-    const input = values[2 * i];
-    const probe = linearProbe(layer, input);
-    probes.set(layer, probe);
-    const pre = probe.apply(input) as tf.Tensor;
-    const preS = tensorStats(pre);
-    const postS = tensorStats(values[2 * i + 1]);
-    pre.dispose();
-    const a = afters[i];
-    return {
-      layer: layer.name,
-      depth: i + 1,
-      activation: `${a.name}${a.alpha !== undefined ? `(${a.alpha})` : ''}`,
-      preStd: preS.std,
-      preSecondMoment: preS.secondMoment,
-      postStd: postS.std,
-      postSecondMoment: postS.secondMoment,
-      gradKernelStd: null,
-      gradPreStd: null,
-      flags: [],
-    };
-  });
-  tf.dispose(values);
+  let rows: SignalLayer[];
   try {
+    rows = layers.map((layer, i) => {
+      const input = values[2 * i];
+      const probe = linearProbe(layer, input);
+      probes.set(layer, probe);
+      const preS = tf.tidy(() => tensorStats(probe.apply(input) as tf.Tensor));
+      const postS = tensorStats(values[2 * i + 1]);
+      const a = afters[i];
+      return {
+        layer: layer.name,
+        depth: i + 1,
+        activation: `${a.name}${a.alpha !== undefined ? `(${a.alpha})` : ''}`,
+        preStd: preS.std,
+        preSecondMoment: preS.secondMoment,
+        postStd: postS.std,
+        postSecondMoment: postS.secondMoment,
+        gradKernelStd: null,
+        gradPreStd: null,
+        flags: [],
+      };
+    });
+    tf.dispose(values);
     if (y !== undefined) {
-      if (!isChain(model))
-        throw new Error(
-          'signalPropagation: the backward pass needs a chain-shaped model (every layer with one input and one consumer); call it without y for forward statistics',
-        );
-      const grads = backward(model, x, y, options.loss ?? 'categoricalCrossentropy', probes);
+      const grads = backward(model, x, y, loss, probes);
       for (const row of rows) {
         const g = grads.get(row.layer);
         row.gradKernelStd = g?.kernel ?? null;
@@ -163,6 +188,7 @@ export function signalPropagation(
       }
     }
   } finally {
+    tf.dispose(values);
     for (const probe of probes.values()) probe.dispose();
   }
   // Each signal is compared with the layer it enters at: activations with the first layer,

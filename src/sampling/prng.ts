@@ -91,3 +91,8 @@ export class Xoshiro128 {
 export function freshSeed(): number {
   return Math.floor(Math.random() * TWO_POW_32) + Math.floor(Math.random() * 2097152) * TWO_POW_32;
 }
+
+/** A generator for one draw: a seed restarts its stream (same values every time); null draws a fresh seed. */
+export function generatorFor(seed: number | null): Xoshiro128 {
+  return new Xoshiro128(seed ?? freshSeed());
+}

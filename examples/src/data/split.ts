@@ -1,5 +1,5 @@
 /** Deterministic, stratified train/test splits. */
-import { Xoshiro128 } from 'tfjs-initializers';
+import { Xoshiro128 } from 'tfjs-initializers/internals';
 
 /** Fisher-Yates shuffle of 0..n-1 with a seeded generator. */
 export function shuffledIndices(n: number, seed: number): number[] {

@@ -1,7 +1,7 @@
-import { Xoshiro128 } from '../src/sampling/prng';
-import { TRUNCATED_NORMAL_STD, fillNormal, fillTruncatedNormal, fillUniform } from '../src/sampling/distributions';
-import { normalCdf, normalPdf } from '../src/math/special';
-import { ksCritical, ksStatistic, moments, stdTolerance, targetCdf } from './helpers';
+import { Xoshiro128 } from '../../src/sampling/prng';
+import { TRUNCATED_NORMAL_STD, fillNormal, fillTruncatedNormal, fillUniform } from '../../src/sampling/distributions';
+import { normalCdf, normalPdf } from '../../src/math/special';
+import { ksCritical, ksStatistic, moments, stdTolerance, targetCdf } from '../helpers';
 
 const N = 1_000_000;
 

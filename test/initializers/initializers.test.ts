@@ -18,11 +18,10 @@ import {
   heNormal,
   leCunNormal,
   varianceGain,
-  varianceScalingStd,
-  TRUNCATED_NORMAL_STD,
-} from '../src';
-import type { VarianceScalingPreset } from '../src';
-import { expectNoLeak, ksCritical, ksStatistic, moments, stdTolerance, targetCdf } from './helpers';
+} from '../../src';
+import { TRUNCATED_NORMAL_STD, varianceScalingStd } from '../../src/internals';
+import type { OptionSpec, VarianceScalingPreset } from '../../src/internals';
+import { expectNoLeak, ksCritical, ksStatistic, moments, stdTolerance, targetCdf } from '../helpers';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -62,7 +61,7 @@ const SHAPES = [
 describe('presets hit the std the papers prescribe', () => {
   const cases: Array<{
     name: string;
-    make: () => VarianceScalingPreset<never>;
+    make: () => VarianceScalingPreset<OptionSpec>;
     kind: string;
     dist: 'uniform' | 'normal' | 'truncatedNormal';
     opts?: { gain?: number; slope?: number; mode?: 'fanIn' | 'fanOut' };

@@ -3,8 +3,17 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { ActivationAware, GlorotUniform, HeNormal, Orthogonal, VarianceScaling, toPortable } from '../src';
-import { moments, stdTolerance } from './helpers';
+import {
+  ActivationAware,
+  GlorotUniform,
+  HeNormal,
+  INITIALIZER_CLASSES,
+  Orthogonal,
+  VarianceScaling,
+  toPortable,
+} from '../../src';
+import { moments, stdTolerance } from '../helpers';
+import { RECORDS } from '../records';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -47,6 +56,7 @@ describe('toPortable', () => {
       ['TfjsInit>ActivationAware', 'VarianceScaling', true],
     ]);
     expect(entries[3].reason).toMatch(/fanGeoAvg.*untruncated/);
+    expect(toPortable(model).loadsWithoutPlugin).toBe(true);
     expect(entries[0].path).toBe('config.layers[0].config.kernel_initializer');
     model.dispose();
   });
@@ -100,4 +110,29 @@ describe('toPortable', () => {
     x.dispose();
     model.dispose();
   });
+
+  for (const cls of INITIALIZER_CLASSES) {
+    it(`${cls.className}: translated to a stock class that loads without the plugin, or left with its reason`, async () => {
+      const init = (): never => new cls(RECORDS[cls.className].options as never) as never;
+      const model = tf.sequential({
+        layers: [tf.layers.dense({ units: 8, inputShape: [5], kernelInitializer: init() })],
+      });
+      const { modelTopology, entries, loadsWithoutPlugin } = toPortable(model);
+      expect(entries).toHaveLength(1);
+      const [entry] = entries;
+      expect(entry.className).toBe(cls.className);
+      if (entry.stockClassName === null) {
+        expect(loadsWithoutPlugin).toBe(false);
+        expect(entry.reason).toMatch(/\w{3,}/);
+      } else {
+        expect(loadsWithoutPlugin).toBe(true);
+        expect(JSON.stringify(modelTopology)).not.toContain('TfjsInit>');
+        if (!entry.exact) expect(entry.reason).toMatch(/\w{3,}/);
+        const stock = await tf.models.modelFromJSON({ modelTopology });
+        expect(stock.layers[0].getWeights()[0].shape).toEqual([5, 8]);
+        stock.dispose();
+      }
+      model.dispose();
+    });
+  }
 });

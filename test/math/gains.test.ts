@@ -1,5 +1,5 @@
-import { calculateGain, varianceGain } from '../src/math/gains';
-import { ACTIVATIONS, scalarActivation, canonicalActivation } from '../src/math/activations';
+import { calculateGain, varianceGain } from '../../src/math/gains';
+import { ACTIVATIONS, scalarActivation, canonicalActivation } from '../../src/math/activations';
 
 /**
  * An independent integration: composite Simpson on [-10, 10], split at the kinks and jumps of the

@@ -1,5 +1,5 @@
-import { computeFans } from '../src/math/fans';
-import { InitializerConfigError } from '../src/errors';
+import { computeFans } from '../../src/math/fans';
+import { InitializerConfigError } from '../../src/errors';
 
 describe('computeFans', () => {
   it('Dense [in, out] and recurrent [units, 4 units]', () => {

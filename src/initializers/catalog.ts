@@ -1,0 +1,9 @@
+/**
+ * The catalog: one line per initializer file. Registration (registry.ts), the root exports
+ * and every cross-class test iterate this module, so a class file exports only its classes,
+ * their factories and their options types. See CONTRIBUTING.md.
+ */
+export * from './variance_scaling.js';
+export * from './presets.js';
+export * from './activation_aware.js';
+export * from './orthogonal.js';

@@ -1,0 +1,65 @@
+/**
+ * `tfjs-initializers/internals`: the building blocks under the public API, for writing a new
+ * initializer class (see CONTRIBUTING.md), for tools and for tests. Stable within a minor
+ * version, but not part of the API a user needs; the root entry is.
+ *
+ * @packageDocumentation
+ */
+import './initializers/registry.js';
+
+// Writing an initializer class.
+export { CLASS_PREFIX, ConfiguredInitializer } from './initializers/base.js';
+export type { StockTranslation, TfjsInitializer } from './initializers/base.js';
+export {
+  COMMON_FIELDS,
+  DISTRIBUTIONS,
+  FAN_MODES,
+  VarianceScalingPreset,
+  modeFan,
+  stockVarianceScaling,
+  varianceScalingStd,
+  varianceScalingValues,
+} from './initializers/core.js';
+export type { VarianceScalingParams } from './initializers/core.js';
+export {
+  SEED_FIELD,
+  choice,
+  defineOptions,
+  describeField,
+  flag,
+  integerIn,
+  numberIn,
+  parseOptions,
+  positive,
+} from './options.js';
+export type {
+  AxesField,
+  BooleanField,
+  ChoiceField,
+  ConfigOf,
+  Field,
+  IntegerField,
+  InputOf,
+  NumberField,
+  NumbersField,
+  OptionSpec,
+  OptionValue,
+  OptionsOf,
+  ValueOf,
+} from './options.js';
+
+// Math and sampling.
+export { FAN_LAYOUTS } from './math/fans.js';
+export { GAIN_CRITERIA, GAIN_MODES, PYTORCH_LEAKY_RELU_SLOPE, activationGain, resolveAlpha } from './math/gains.js';
+export { DEFAULT_ALPHA, canonicalActivation, scalarActivation } from './math/activations.js';
+export type { ScalarActivation } from './math/activations.js';
+export { checkShape, MAX_ELEMENTS } from './math/shape.js';
+export {
+  TRUNCATED_NORMAL_STD,
+  fillNormal,
+  fillTruncatedNormal,
+  fillUniform,
+  standardNormal,
+} from './sampling/distributions.js';
+export { Xoshiro128, freshSeed, generatorFor } from './sampling/prng.js';
+export { randomOrthogonal } from './sampling/orthogonal.js';
