@@ -162,7 +162,7 @@ export function scalarActivation(name: ActivationName, alpha: number): ScalarAct
       };
     default: {
       const unreachable: never = name;
-      throw new Error(`unknown activation ${String(unreachable)}`);
+      throw new InitializerConfigError('scalarActivation', 'name', unreachable, `one of ${ACTIVATIONS.join(', ')}`);
     }
   }
 }
