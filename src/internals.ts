@@ -23,12 +23,15 @@ export {
 export type { VarianceScalingParams } from './initializers/core.js';
 export {
   SEED_FIELD,
+  axes,
   choice,
   defineOptions,
   describeField,
+  finite,
   flag,
   integerIn,
   numberIn,
+  numbers,
   parseOptions,
   positive,
 } from './options.js';

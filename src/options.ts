@@ -74,6 +74,8 @@ export interface NumbersField {
   readonly default: null;
   /** Longest list allowed. */
   readonly maxLength: number;
+  /** Refuse null / omitted. */
+  readonly required?: boolean;
 }
 
 /** Any option declaration. */
@@ -116,7 +118,8 @@ export function defineOptions<const S extends OptionSpec>(spec: S): S {
 const LOADER_KEYS = ['customObjects'];
 
 function describeRange(spec: { min: number; exclusiveMin?: boolean; max?: number; exclusiveMax?: boolean }): string {
-  const low = `${spec.exclusiveMin ? '>' : '>='} ${spec.min}`;
+  if (spec.min === -Infinity && spec.max === undefined) return '';
+  const low = ` ${spec.exclusiveMin ? '>' : '>='} ${spec.min}`;
   return spec.max === undefined ? low : `${low} and ${spec.exclusiveMax ? '<' : '<='} ${spec.max}`;
 }
 
@@ -128,7 +131,7 @@ export function describeField(spec: Field): string {
   const nullable = spec.default === null ? ', or null' : '';
   switch (spec.kind) {
     case 'number':
-      return `a finite number ${describeRange(spec)}${nullable}`;
+      return `a finite number${describeRange(spec)}${nullable}`;
     case 'integer':
       return `an integer in [${spec.min}, ${spec.max}]${nullable}`;
     case 'choice':
@@ -138,12 +141,15 @@ export function describeField(spec: Field): string {
     case 'axes':
       return `an integer in [${spec.min}, ${spec.max}] or a non-empty list of distinct ones${nullable}`;
     case 'numbers':
-      return `an array of at most ${spec.maxLength} finite numbers${nullable}`;
+      return `an array of at most ${spec.maxLength} finite numbers${spec.required ? '' : nullable}`;
   }
 }
 
 /** Validates one field; throws InitializerConfigError naming the field, the value and what is allowed. */
 function parseField(owner: string, key: string, spec: Field, raw: unknown): OptionValue {
+  if ((raw === undefined || raw === null) && spec.kind === 'numbers' && spec.required) {
+    throw new InitializerConfigError(owner, key, raw, describeField(spec));
+  }
   if (raw === undefined || raw === null) return spec.default;
   const fail = (): never => {
     throw new InitializerConfigError(owner, key, raw, describeField(spec));
@@ -217,6 +223,10 @@ export function parseOptions<S extends OptionSpec>(
 export function positive<const D extends number | null>(defaultValue: D, orZero = false): NumberField<D> {
   return { kind: 'number', default: defaultValue, min: 0, exclusiveMin: !orZero };
 }
+/** Any finite number. */
+export function finite<const D extends number | null>(defaultValue: D): NumberField<D> {
+  return { kind: 'number', default: defaultValue, min: -Infinity };
+}
 /** A finite number in [min, max] (bounds exclusive where asked). */
 export function numberIn<const D extends number | null>(
   defaultValue: D,
@@ -240,6 +250,14 @@ export function choice<const V extends string, const D extends V | null>(
 /** true or false. */
 export function flag<const D extends boolean>(defaultValue: D): BooleanField<D> {
   return { kind: 'boolean', default: defaultValue };
+}
+/** Optional axes: an integer or a non-empty list of distinct integers in [min, max]; null when unset. */
+export function axes(min = -32, max = 31): AxesField {
+  return { kind: 'axes', default: null, min, max };
+}
+/** An optional list of finite numbers (at most `maxLength`); `required` refuses null. */
+export function numbers(maxLength: number, required = false): NumbersField {
+  return { kind: 'numbers', default: null, maxLength, required };
 }
 /** An optional seed: null (fresh values on every apply) or an integer with |seed| <= 2^53 - 1. */
 export const SEED_FIELD: IntegerField<null> = integerIn(null, -MAX_SEED, MAX_SEED);

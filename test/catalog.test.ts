@@ -10,7 +10,7 @@ import * as root from '../src';
 import { INITIALIZER_CLASSES, InitializerClass, InitializerConfigError } from '../src';
 import type { ConfiguredInitializer, OptionSpec } from '../src/internals';
 import { expectNoLeak, ksCritical, ksStatistic, moments, stdTolerance, targetCdf } from './helpers';
-import { RECORDS } from './records';
+import { InitializerRecord, RECORDS, fitsConv, fitsDense, optionsFor } from './records';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -27,6 +27,27 @@ const draw = (init: { apply(shape: number[]): tf.Tensor }, shape: number[]): Flo
   t.dispose();
   return values;
 };
+/**
+ * A Sequential model with two kernels of ours that fit the class: Dense [10, 12] and [12, 7], or for
+ * conv-only classes Conv1D [3, 4, 6] and [3, 6, 6]. `id(shape)` gives the kernelInitializer for a shape.
+ */
+function kernelModel(record: InitializerRecord, id: (shape: number[]) => unknown): tf.Sequential {
+  if (fitsDense(record)) {
+    return tf.sequential({
+      layers: [
+        tf.layers.dense({ units: 12, inputShape: [10], activation: 'tanh', kernelInitializer: id([10, 12]) as never }),
+        tf.layers.dense({ units: 7, kernelInitializer: id([12, 7]) as never }),
+      ],
+    });
+  }
+  return tf.sequential({
+    layers: [
+      tf.layers.conv1d({ inputShape: [8, 4], filters: 6, kernelSize: 3, kernelInitializer: id([3, 4, 6]) as never }),
+      tf.layers.conv1d({ filters: 6, kernelSize: 3, kernelInitializer: id([3, 6, 6]) as never }),
+    ],
+  });
+}
+
 const shortName = (cls: InitializerClass): string => cls.className.replace('TfjsInit>', '');
 const factoryName = (cls: InitializerClass): string => {
   const name = shortName(cls);
@@ -68,10 +89,12 @@ for (const cls of INITIALIZER_CLASSES) {
     });
 
     it('config keys are the spec (constructor options), defaults filled', () => {
-      const init = make(cls, {});
+      const init = make(cls);
       const config = init.getConfig();
       expect(Object.keys(config).sort()).toEqual(Object.keys(init.optionSpec).sort());
-      for (const [key, field] of Object.entries(init.optionSpec)) expect(config[key]).toEqual(field.default);
+      for (const [key, field] of Object.entries(init.optionSpec)) {
+        if (!(key in record.options)) expect(config[key]).toEqual(field.default);
+      }
     });
 
     it('getConfig -> JSON -> fromConfig gives the same config and the same values', () => {
@@ -112,15 +135,23 @@ for (const cls of INITIALIZER_CLASSES) {
       });
     }
 
-    it('a seed repeats its values on every apply and instance; another seed or none differs', () => {
-      const seeded = make(cls);
-      const a = Array.from(draw(seeded, record.shape));
-      expect(Array.from(draw(seeded, record.shape))).toEqual(a);
-      expect(Array.from(draw(make(cls), record.shape))).toEqual(a);
-      expect(Array.from(draw(make(cls, { ...record.options, seed: 12345 }), record.shape))).not.toEqual(a);
-      const fresh = make(cls, { ...record.options, seed: null });
-      expect(Array.from(draw(fresh, record.shape))).not.toEqual(Array.from(draw(fresh, record.shape)));
-    });
+    const seeded = 'seed' in make(cls).optionSpec;
+    if (!seeded) {
+      it('takes no seed and is deterministic: every apply and instance gives the same values', () => {
+        const a = Array.from(draw(make(cls), record.shape));
+        expect(Array.from(draw(make(cls), record.shape))).toEqual(a);
+      });
+    }
+    if (seeded)
+      it('a seed repeats its values on every apply and instance; another seed or none differs', () => {
+        const seeded = make(cls);
+        const a = Array.from(draw(seeded, record.shape));
+        expect(Array.from(draw(seeded, record.shape))).toEqual(a);
+        expect(Array.from(draw(make(cls), record.shape))).toEqual(a);
+        expect(Array.from(draw(make(cls, { ...record.options, seed: 12345 }), record.shape))).not.toEqual(a);
+        const fresh = make(cls, { ...record.options, seed: null });
+        expect(Array.from(draw(fresh, record.shape))).not.toEqual(Array.from(draw(fresh, record.shape)));
+      });
 
     it('leaks no tensor, and rejects a non-float32 dtype', async () => {
       await expectNoLeak(() => make(cls).apply(record.shape).dispose());
@@ -142,40 +173,65 @@ for (const cls of INITIALIZER_CLASSES) {
       }
     });
 
-    const forms: Array<[string, () => unknown]> = [
-      ['instance', () => make(cls)],
+    const forms: Array<[string, (shape: number[]) => unknown]> = [
+      ['instance', (shape) => make(cls, optionsFor(record, shape))],
       ['className string', () => cls.className],
-      ['config dict', () => ({ className: cls.className, config: make(cls).getConfig() })],
+      [
+        'config dict',
+        (shape) => ({ className: cls.className, config: make(cls, optionsFor(record, shape)).getConfig() }),
+      ],
     ];
     for (const [form, identifier] of forms) {
-      it(`works as kernelInitializer given as ${form}, in Conv2D and Dense`, async () => {
+      it(`works as kernelInitializer given as ${form}, in the layers it fits`, async () => {
+        let needsOptions: unknown = null;
+        try {
+          new cls();
+        } catch (error) {
+          needsOptions = error;
+        }
+        if (form === 'className string' && needsOptions !== null) {
+          // a class that cannot be built without options says so, as an InitializerConfigError
+          expect(needsOptions).toBeInstanceOf(InitializerConfigError);
+          expect(() =>
+            tf.layers.dense({ units: 3, inputShape: [2], kernelInitializer: cls.className as never }).build([null, 2]),
+          ).toThrow(InitializerConfigError);
+          return;
+        }
         await expectNoLeak(() => {
-          const id = identifier() as never;
-          const model = tf.sequential({
-            layers: [
-              tf.layers.conv2d({ inputShape: [8, 8, 3], filters: 4, kernelSize: 3, kernelInitializer: id }),
+          const layers: tf.layers.Layer[] = [];
+          if (fitsConv(record)) {
+            layers.push(
+              tf.layers.conv2d({
+                inputShape: [8, 8, 3],
+                filters: 4,
+                kernelSize: 3,
+                kernelInitializer: identifier([3, 3, 3, 4]) as never,
+              }),
               tf.layers.flatten(),
-              tf.layers.dense({ units: 6, kernelInitializer: id }),
-            ],
-          });
-          for (const i of [0, 2]) {
-            const config = (model.layers[i].getConfig() as { kernelInitializer: { className: string } })
-              .kernelInitializer;
+            );
+          }
+          if (fitsDense(record)) {
+            const inputs = fitsConv(record) ? 144 : 10;
+            layers.push(
+              tf.layers.dense({
+                units: 6,
+                inputShape: fitsConv(record) ? undefined : [inputs],
+                kernelInitializer: identifier([inputs, 6]) as never,
+              }),
+            );
+          }
+          const model = tf.sequential({ layers });
+          for (const layer of model.layers.filter((l) => l.getWeights().length > 0)) {
+            const config = (layer.getConfig() as { kernelInitializer: { className: string } }).kernelInitializer;
             expect(config.className).toBe(cls.className);
           }
-          expect(model.layers[2].getWeights()[0].shape).toEqual([144, 6]);
           model.dispose();
         });
       });
     }
 
     it('model.toJSON -> tf.models.modelFromJSON keeps the config and re-initializes identically', async () => {
-      const model = tf.sequential({
-        layers: [
-          tf.layers.dense({ units: 12, inputShape: [10], activation: 'tanh', kernelInitializer: make(cls) as never }),
-          tf.layers.dense({ units: 7, kernelInitializer: make(cls) as never }),
-        ],
-      });
+      const model = kernelModel(record, (shape) => make(cls, optionsFor(record, shape)));
       const loaded = await tf.models.modelFromJSON({ modelTopology: JSON.parse(model.toJSON() as string) });
       for (let i = 0; i < 2; i++) {
         const config = (l: tf.LayersModel): unknown =>
@@ -214,7 +270,11 @@ describe('loaded configs are untrusted', () => {
         /option '__proto__' must be absent/,
       );
       expect(() => fromConfig(c, { constructor: 1 })).toThrow(/option 'constructor' must be absent/);
-      expect(() => fromConfig(c, { seed: 1e300 })).toThrow(/seed must be an integer/);
+      const [key, value] = Object.entries(RECORDS[cls.className].options)[0];
+      const wrong = typeof value === 'number' ? 'a string' : 12.5;
+      expect(() => fromConfig(c, { ...RECORDS[cls.className].options, [key]: wrong })).toThrow(
+        new RegExp(`${key} must be`),
+      );
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     });
   }

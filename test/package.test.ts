@@ -93,6 +93,30 @@ describe('the npm tarball', () => {
     expect(Math.abs(Number(stock?.[1]) - 0.8796)).toBeLessThan(0.01);
   });
 
+  it("runs the README's porting example (examples/porting.js): PyTorch's default bounds hold", () => {
+    const out = execFileSync(process.execPath, [path.join(root, 'examples', 'porting.js')], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const rows = [
+      ...out.matchAll(
+        /fanIn (\d+), bound .* = ([\d.]+); kernel max \|w\| ([\d.]+), std ([\d.]+) .*bias max \|b\| ([\d.]+)/g,
+      ),
+    ];
+    expect(rows.map((r) => Number(r[1]))).toEqual([27, 16 * 26 * 26]); // Conv2d(3, 16, 3): 3*3*3; Linear: 10816
+    for (const [, fan, bound, kernelMax, std, biasMax] of rows) {
+      const b = 1 / Math.sqrt(Number(fan));
+      expect(Number(bound)).toBeCloseTo(b, 5);
+      expect(Number(kernelMax)).toBeLessThanOrEqual(b + 5e-6);
+      expect(Number(biasMax)).toBeLessThanOrEqual(b + 5e-6);
+      expect(Number(kernelMax)).toBeGreaterThan(0.9 * b);
+      // a uniform's std is bound / sqrt 3; the smallest kernel has 432 draws (relative SE sqrt(0.8 / 4n) = 2.2%): 6 SE
+      expect(Math.abs(Number(std) / (b / Math.sqrt(3)) - 1)).toBeLessThan(0.13);
+    }
+    expect(Number(/trunc_normal_\(std=0.02\): std ([\d.]+)/.exec(out)?.[1])).toBeCloseTo(0.02, 3);
+  });
+
   it('type-checks a TypeScript consumer against the shipped declarations', () => {
     fs.writeFileSync(
       path.join(project, 'consumer.ts'),

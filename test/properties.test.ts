@@ -40,11 +40,30 @@ function validValue(field: Field): fc.Arbitrary<unknown> {
         return fc.array(fc.double({ min: -10, max: 10, noNaN: true }), { maxLength: Math.min(field.maxLength, 16) });
     }
   })();
-  return field.default === null ? fc.option(base, { nil: null }) : base;
+  const required = field.kind === 'numbers' && field.required;
+  return field.default === null && !required ? fc.option(base, { nil: null }) : base;
 }
 
-/** Options whose valid values depend on each other (fan axes) or on the activation are held at their sample values. */
-const COUPLED = ['layout', 'inAxis', 'outAxis', 'batchAxis', 'alpha', 'criterion'];
+/**
+ * Options whose valid values depend on each other (fan axes and layout, alpha and the activation, a
+ * truncated normal's bounds with its mean and std, stored values and their shape) are held at the sample's.
+ */
+const COUPLED = [
+  'layout',
+  'inAxis',
+  'outAxis',
+  'batchAxis',
+  'alpha',
+  'criterion',
+  'lower',
+  'upper',
+  'a',
+  'b',
+  'mean',
+  'std',
+  'values',
+  'shape',
+];
 
 describe('property: configs round-trip, invalid ones are rejected, nothing crashes', () => {
   for (const cls of INITIALIZER_CLASSES) {
@@ -52,7 +71,11 @@ describe('property: configs round-trip, invalid ones are rejected, nothing crash
     const keys = Object.keys(spec).filter((k) => !COUPLED.includes(k));
 
     it(`${cls.className}: every valid config survives getConfig -> JSON -> fromConfig unchanged`, () => {
-      const record = fc.record(Object.fromEntries(keys.map((k) => [k, validValue(spec[k])])), { requiredKeys: [] });
+      const held = Object.fromEntries(
+        Object.entries(RECORDS[cls.className]?.options ?? {}).filter(([k]) => COUPLED.includes(k)),
+      );
+      const free = fc.record(Object.fromEntries(keys.map((k) => [k, validValue(spec[k])])), { requiredKeys: [] });
+      const record = free.map((options) => ({ ...held, ...options }));
       fc.assert(
         fc.property(record, (options) => {
           const [c, fromConfig] = classMap()[cls.className];
@@ -70,7 +93,7 @@ describe('property: configs round-trip, invalid ones are rejected, nothing crash
         fc.constantFrom(...Object.keys(spec), '__proto__', 'constructor', 'customObjects'),
         fc.string(),
       );
-      const shape = RECORDS[cls.className]?.denseShape ?? [5, 8];
+      const shape = RECORDS[cls.className]?.shape ?? [5, 8];
       fc.assert(
         fc.property(fc.dictionary(keyArb, anyValue, { maxKeys: 4 }), (raw) => {
           const config = JSON.parse(JSON.stringify(raw)); // own keys only, as from a model.json

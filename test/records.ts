@@ -12,8 +12,10 @@ export interface InitializerRecord {
   options: Record<string, unknown>;
   /** The shape the moment check draws (large enough for the stated tolerances). */
   shape: number[];
-  /** A small shape that fits a Dense kernel [in, out] for the model tests (default [5, 8]). */
-  denseShape?: [number, number];
+  /** The kernels the class fills in the model tests: Dense [in, out], Conv [...kernel, in, out], or both (default). */
+  kernels?: 'dense' | 'conv';
+  /** Options for one kernel shape, for classes whose options depend on it (default: `options`). */
+  optionsFor?: (shape: number[]) => Record<string, unknown>;
   /**
    * The std the class must draw for `shape`, from the paper's formula written out here,
    * independently of the core, with the distribution the draws must follow (KS test).
@@ -75,10 +77,51 @@ function geluNewBackwardGain(): number {
   return 1 / Math.sqrt((sum * h) / 3);
 }
 
+/** Whether the class can fill a Dense kernel, and a Conv kernel. */
+export const fitsDense = (r: InitializerRecord): boolean => r.kernels !== 'conv';
+export const fitsConv = (r: InitializerRecord): boolean => r.kernels !== 'dense';
+/** The options of a record for a kernel of `shape`. */
+export const optionsFor = (r: InitializerRecord, shape: number[]): Record<string, unknown> =>
+  r.optionsFor ? r.optionsFor(shape) : r.options;
+
+/**
+ * The kernelInitializer a model test gives a `kind` kernel of `shape`: the class (built with its
+ * options for that shape) where it fits, else stock GlorotUniform with a seed (so rebuilt models match).
+ */
+export function kernelFor(
+  cls: { className: string; new (options?: never): unknown },
+  kind: 'dense' | 'conv',
+  shape: number[],
+): unknown {
+  const record = RECORDS[cls.className];
+  const fits = kind === 'dense' ? fitsDense(record) : fitsConv(record);
+  return fits ? new cls(optionsFor(record, shape) as never) : { className: 'GlorotUniform', config: { seed: 1 } };
+}
+
+/** Normal CDF by the Abramowitz-Stegun 7.1.26 erf (|error| < 1.5e-7), written out here for the truncated-normal row. */
+function phiCdf(x: number): number {
+  const z = Math.abs(x) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * z);
+  const erf =
+    1 -
+    t *
+      (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) *
+      Math.exp(-z * z);
+  return x >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
+}
+const phiPdf = (x: number): number => Math.exp((-x * x) / 2) / Math.sqrt(2 * Math.PI);
+
+/** Std of N(0, 1) truncated to [alpha, beta] (the textbook formula), times sigma. */
+export function truncatedStd(sigma: number, alpha: number, beta: number): number {
+  const z = phiCdf(beta) - phiCdf(alpha);
+  const d = (phiPdf(alpha) - phiPdf(beta)) / z;
+  return sigma * Math.sqrt(1 + (alpha * phiPdf(alpha) - beta * phiPdf(beta)) / z - d * d);
+}
+
 /** Rows keyed by className. */
 export const RECORDS: Readonly<Record<string, InitializerRecord>> = {
   'TfjsInit>VarianceScaling': {
-    options: { gain: 1.5, mode: 'fanGeoAvg', distribution: 'normal', seed: 3, inAxis: 0, outAxis: 1 },
+    options: { scale: 2.25, mode: 'fanGeoAvg', distribution: 'normal', seed: 3, inAxis: 0, outAxis: 1 },
     shape: [400, 100],
     moments: { std: ([a, b]) => Math.sqrt(2.25 / Math.sqrt(a * b)), distribution: 'normal' },
   },
@@ -125,5 +168,94 @@ export const RECORDS: Readonly<Record<string, InitializerRecord>> = {
     options: { activation: 'gelu_new', mode: 'fanOut', seed: 8 },
     shape: [300, 200],
     moments: { std: (s) => geluNewBackwardGain() / Math.sqrt(fans(s).fanOut), distribution: 'truncatedNormal' },
+  },
+  'TfjsInit>PytorchDefault': {
+    options: { seed: 9 },
+    shape: [3, 3, 30, 40],
+    // kaiming_uniform_(a = sqrt 5): bound 1 / sqrt(fanIn), std = bound / sqrt 3
+    moments: { std: (s) => 1 / Math.sqrt(3 * fans(s).fanIn), distribution: 'uniform' },
+  },
+  'TfjsInit>TruncatedNormal': {
+    // PyTorch's convention: absolute bounds, std before truncation; [-0.5, 1] around mean 0.25 with std 0.5
+    options: { mean: 0.25, std: 0.5, a: -0.5, b: 1, seed: 10 },
+    shape: [300, 200],
+    check: (values) => {
+      let sum = 0;
+      for (const v of values) {
+        if (!(v >= -0.5 && v <= 1)) return `value ${v} outside [-0.5, 1]`;
+        sum += v;
+      }
+      // N(0.25, 0.5^2) on [-0.5, 1]: alpha = -1.5, beta = 1.5, symmetric, so the mean stays 0.25
+      const mean = sum / values.length;
+      const std = truncatedStd(0.5, -1.5, 1.5);
+      if (Math.abs(mean - 0.25) > (6 * std) / Math.sqrt(values.length)) return `mean ${mean}, expected 0.25`;
+      let ss = 0;
+      for (const v of values) ss += (v - mean) ** 2;
+      const sampleStd = Math.sqrt(ss / values.length);
+      return Math.abs(sampleStd / std - 1) < 6 / Math.sqrt(2 * values.length)
+        ? null
+        : `std ${sampleStd}, expected ${std}`;
+    },
+  },
+  'TfjsInit>Identity': {
+    options: { gain: 1.5 },
+    shape: [7, 4],
+    kernels: 'dense',
+    check: (values, [rows, cols]) => {
+      for (let i = 0; i < rows; i++) {
+        for (let j = 0; j < cols; j++) {
+          const want = i === j ? 1.5 : 0;
+          if (values[i * cols + j] !== want) return `W[${i}][${j}] = ${values[i * cols + j]}, expected ${want}`;
+        }
+      }
+      return null;
+    },
+  },
+  'TfjsInit>Dirac': {
+    options: { groups: 2 },
+    shape: [3, 3, 3, 4],
+    kernels: 'conv',
+    check: (values, shape) => {
+      // groups 2 of 2 output channels; d < min(2, 3): W[1, 1, d, 2 g + d] = 1
+      const [, kw, inCh, outCh] = shape;
+      const ones = new Set([0, 1].flatMap((g) => [0, 1].map((d) => ((1 * kw + 1) * inCh + d) * outCh + 2 * g + d)));
+      for (let i = 0; i < values.length; i++) {
+        if (values[i] !== (ones.has(i) ? 1 : 0)) return `entry ${i} is ${values[i]}`;
+      }
+      return null;
+    },
+  },
+  'TfjsInit>Sparse': {
+    options: { sparsity: 0.3, std: 0.05, seed: 11 },
+    shape: [400, 150],
+    kernels: 'dense',
+    check: (values, [rows, cols]) => {
+      const zerosPerColumn = Math.ceil(0.3 * rows);
+      let ss = 0;
+      let n = 0;
+      for (let c = 0; c < cols; c++) {
+        let zeros = 0;
+        for (let r = 0; r < rows; r++) {
+          const v = values[r * cols + c];
+          if (v === 0) zeros++;
+          else {
+            ss += v * v;
+            n++;
+          }
+        }
+        if (zeros !== zerosPerColumn) return `column ${c} has ${zeros} zeros, expected ${zerosPerColumn}`;
+      }
+      const std = Math.sqrt(ss / n);
+      return Math.abs(std / 0.05 - 1) < 6 / Math.sqrt(2 * n) ? null : `non-zero std ${std}, expected 0.05`;
+    },
+  },
+  'TfjsInit>FromValues': {
+    options: { values: [1, -2, 3.5, 0, 0.25, 6], shape: [2, 3] },
+    shape: [2, 3],
+    optionsFor: (shape) => ({
+      values: Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => (i % 7) - 3),
+    }),
+    check: (values) =>
+      [1, -2, 3.5, 0, 0.25, 6].every((v, i) => values[i] === v) ? null : `values ${Array.from(values)}`,
   },
 };

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { GlorotUniform, HeNormal, INITIALIZER_CLASSES, fileSystem, modelJsonText } from 'tfjs-initializers/node';
-import { RECORDS } from './records';
+import { RECORDS, fitsDense, kernelFor } from './records';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -11,31 +11,61 @@ beforeAll(async () => {
 
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-init-rt-'));
 
-/** Every registered class, built from its row of test data (test/records.ts). */
-const INITS: Array<[string, () => unknown]> = INITIALIZER_CLASSES.map((cls) => [
-  cls.className,
-  () => new cls(RECORDS[cls.className].options as never),
-]);
+type Cls = (typeof INITIALIZER_CLASSES)[number];
 
-function sequentialModel(init: () => unknown): tf.Sequential {
-  const model = tf.sequential({
-    layers: [
-      tf.layers.dense({ units: 8, inputShape: [5], activation: 'relu', kernelInitializer: init() as never }),
-      tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: init() as never }),
-    ],
-  });
+/**
+ * Dense 5 -> 8 -> 3 with the class in both kernels; for a conv-only class, Reshape -> Conv1D [3, 1, 8] (the
+ * class) -> Flatten -> Dense (stock). Inputs [batch, 5] either way.
+ */
+function sequentialModel(cls: Cls): tf.Sequential {
+  const layers = fitsDense(RECORDS[cls.className])
+    ? [
+        tf.layers.dense({
+          units: 8,
+          inputShape: [5],
+          activation: 'relu',
+          kernelInitializer: kernelFor(cls, 'dense', [5, 8]) as never,
+        }),
+        tf.layers.dense({
+          units: 3,
+          activation: 'softmax',
+          kernelInitializer: kernelFor(cls, 'dense', [8, 3]) as never,
+        }),
+      ]
+    : [
+        tf.layers.reshape({ targetShape: [5, 1], inputShape: [5] }),
+        tf.layers.conv1d({
+          filters: 8,
+          kernelSize: 3,
+          activation: 'relu',
+          kernelInitializer: kernelFor(cls, 'conv', [3, 1, 8]) as never,
+        }),
+        tf.layers.flatten(),
+        tf.layers.dense({
+          units: 3,
+          activation: 'softmax',
+          kernelInitializer: kernelFor(cls, 'dense', [24, 3]) as never,
+        }),
+      ];
+  const model = tf.sequential({ layers });
   model.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   return model;
 }
 
-function functionalModel(init: () => unknown): tf.LayersModel {
+/** Functional Conv2D [3, 3, 2, 4] -> Flatten -> Dense [64, 2], the class in every kernel it fits. */
+function functionalModel(cls: Cls): tf.LayersModel {
   const input = tf.input({ shape: [6, 6, 2] });
   const conv = tf.layers
-    .conv2d({ filters: 3, kernelSize: 3, activation: 'relu', kernelInitializer: init() as never })
+    .conv2d({
+      filters: 4,
+      kernelSize: 3,
+      activation: 'relu',
+      kernelInitializer: kernelFor(cls, 'conv', [3, 3, 2, 4]) as never,
+    })
     .apply(input) as tf.SymbolicTensor;
   const flat = tf.layers.flatten().apply(conv) as tf.SymbolicTensor;
-  const out = tf.layers.dense({ units: 2, kernelInitializer: init() as never }).apply(flat) as tf.SymbolicTensor;
-  const model = tf.model({ inputs: input, outputs: out });
+  const dense = tf.layers.dense({ units: 2, kernelInitializer: kernelFor(cls, 'dense', [64, 2]) as never });
+  const model = tf.model({ inputs: input, outputs: dense.apply(flat) as tf.SymbolicTensor });
   model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
   return model;
 }
@@ -63,9 +93,10 @@ async function expectSameModel(a: tf.LayersModel, b: tf.LayersModel, x: tf.Tenso
 }
 
 describe('save and load round trips for every initializer class', () => {
-  for (const [name, init] of INITS) {
+  for (const cls of INITIALIZER_CLASSES) {
+    const name = cls.className;
     it(`${name}: Sequential Dense via file:// and in memory; functional Conv2D+Dense via file://`, async () => {
-      const seq = sequentialModel(init);
+      const seq = sequentialModel(cls);
       const xs = tf.randomUniform([16, 5], -1, 1, 'float32', 1);
       const ys = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0], 'int32'), 3);
       await seq.fit(xs, ys, { epochs: 1, batchSize: 8, verbose: 0 });
@@ -94,13 +125,13 @@ describe('save and load round trips for every initializer class', () => {
       await expectSameModel(seq, fromMemory, xs);
 
       // Rebuilt from JSON alone (no weights): the seeded initializers give the same initial weights.
-      const fresh = sequentialModel(init);
+      const fresh = sequentialModel(cls);
       const rebuilt = await tf.models.modelFromJSON({ modelTopology: JSON.parse(fresh.toJSON() as string) });
       fresh
         .getWeights()
         .forEach((w, i) => expect(Array.from(rebuilt.getWeights()[i].dataSync())).toEqual(Array.from(w.dataSync())));
 
-      const fn = functionalModel(init);
+      const fn = functionalModel(cls);
       const dir2 = tmp();
       await fn.save(`file://${dir2}`);
       const loadedFn = await tf.loadLayersModel(`file://${path.join(dir2, 'model.json')}`);
@@ -119,7 +150,7 @@ describe('save and load round trips for every initializer class', () => {
 describe('file:// handler', () => {
   it('leaks no tensor: save, load and dispose return to the same count', async () => {
     // (Saving with includeOptimizer leaks one scalar inside tfjs itself, so this checks the weights-only path.)
-    const model = sequentialModel(() => new HeNormal({ seed: 3 }));
+    const model = sequentialModel(HeNormal);
     const dir = tmp();
     const before = tf.memory().numTensors;
     await model.save(`file://${dir}`);
@@ -130,7 +161,7 @@ describe('file:// handler', () => {
   });
 
   it('writes exactly model.json and weights.bin, in the layout tfjs-node writes', async () => {
-    const model = sequentialModel(() => new HeNormal({ seed: 1 }));
+    const model = sequentialModel(HeNormal);
     const dir = tmp();
     let artifacts: tf.io.ModelArtifacts | null = null;
     await model.save(
@@ -162,7 +193,7 @@ describe('file:// handler', () => {
   });
 
   it('fails clearly on a missing, truncated or corrupt model, and on paths outside the folder', async () => {
-    const model = sequentialModel(() => new GlorotUniform({ seed: 1 }));
+    const model = sequentialModel(GlorotUniform);
     const dir = tmp();
     await model.save(`file://${dir}`);
     const json = path.join(dir, 'model.json');
@@ -187,7 +218,7 @@ describe('file:// handler', () => {
   });
 
   it('saves atomically: a failed save leaves the previous model intact and no temporary files', async () => {
-    const model = sequentialModel(() => new HeNormal({ seed: 2 }));
+    const model = sequentialModel(HeNormal);
     const dir = tmp();
     await model.save(`file://${dir}`);
     const before = fs.readFileSync(path.join(dir, 'model.json'), 'utf8');

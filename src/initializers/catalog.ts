@@ -7,3 +7,7 @@ export * from './variance_scaling.js';
 export * from './presets.js';
 export * from './activation_aware.js';
 export * from './orthogonal.js';
+export * from './truncated_normal.js';
+export * from './identity.js';
+export * from './sparse.js';
+export * from './from_values.js';

@@ -6,7 +6,7 @@
  */
 import { FAN_LAYOUTS, FanLayout, computeFans } from '../math/fans.js';
 import { checkShape } from '../math/shape.js';
-import { ConfigOf, OptionSpec, choice, defineOptions, integerIn, SEED_FIELD } from '../options.js';
+import { ConfigOf, OptionSpec, axes, choice, defineOptions, SEED_FIELD } from '../options.js';
 import { TRUNCATED_NORMAL_STD, fillNormal, fillTruncatedNormal, fillUniform } from '../sampling/distributions.js';
 import { generatorFor } from '../sampling/prng.js';
 import { ConfiguredInitializer, StockTranslation } from './base.js';
@@ -32,10 +32,12 @@ export interface VarianceScalingParams {
   seed: number | null;
   /** Kernel layout for the fans. */
   layout: FanLayout;
-  /** Explicit input axis, or null. */
-  inAxis: number | null;
-  /** Explicit output axis, or null. */
-  outAxis: number | null;
+  /** Explicit input axis or axes, or null. */
+  inAxis: number | number[] | null;
+  /** Explicit output axis or axes, or null. */
+  outAxis: number | number[] | null;
+  /** Axes of stacked independent kernels (in neither fan), or null. */
+  batchAxis: number | number[] | null;
 }
 
 /** Options every variance-scaling initializer takes: a seed and the fans (see computeFans). */
@@ -44,17 +46,19 @@ export const COMMON_FIELDS = defineOptions({
   seed: SEED_FIELD,
   /** Kernel layout for the fans; default `auto` (the Keras rule; see computeFans). */
   layout: choice(FAN_LAYOUTS, 'auto'),
-  /** Explicit input axis for the fans (JAX's `in_axis`); with `outAxis`, both or neither. */
-  inAxis: integerIn(null, -32, 31),
-  /** Explicit output axis for the fans (JAX's `out_axis`). */
-  outAxis: integerIn(null, -32, 31),
+  /** Explicit input axis or axes for the fans (JAX's `in_axis`); with `outAxis`, both or neither. */
+  inAxis: axes(),
+  /** Explicit output axis or axes for the fans (JAX's `out_axis`). */
+  outAxis: axes(),
+  /** Axes of stacked independent kernels, counted in neither fan (JAX's `batch_axis`). */
+  batchAxis: axes(),
 });
 type CommonConfig = ConfigOf<typeof COMMON_FIELDS>;
 
 /** The fan that `mode` selects. */
 export function modeFan(
   shape: readonly number[],
-  params: Pick<VarianceScalingParams, 'mode' | 'layout' | 'inAxis' | 'outAxis'>,
+  params: Pick<VarianceScalingParams, 'mode' | 'layout' | 'inAxis' | 'outAxis' | 'batchAxis'>,
 ): number {
   const { fanIn, fanOut } = computeFans(shape, params);
   switch (params.mode) {
@@ -110,7 +114,8 @@ export function stockVarianceScaling(p: VarianceScalingParams): StockTranslation
   if (p.layout !== 'auto' && p.layout !== 'dense' && p.layout !== 'conv') {
     reasons.push(`stock tfjs computes fans with the generic rule, not layout '${p.layout}'`);
   }
-  if (p.inAxis !== null || p.outAxis !== null) reasons.push('stock tfjs has no explicit fan axes');
+  if (p.inAxis !== null || p.outAxis !== null || p.batchAxis !== null)
+    reasons.push('stock tfjs has no explicit fan axes');
   let scale = p.scale;
   let distribution = 'uniform';
   if (p.distribution !== 'uniform') {
@@ -148,6 +153,6 @@ export abstract class VarianceScalingPreset<S extends OptionSpec> extends Config
   /** Core parameters from a preset's scale, mode and distribution plus its seed and fan options. */
   protected preset(choice: { scale: number; mode: FanMode; distribution: Distribution }): VarianceScalingParams {
     const c = this.config as unknown as CommonConfig;
-    return { ...choice, seed: c.seed, layout: c.layout, inAxis: c.inAxis, outAxis: c.outAxis };
+    return { ...choice, seed: c.seed, layout: c.layout, inAxis: c.inAxis, outAxis: c.outAxis, batchAxis: c.batchAxis };
   }
 }

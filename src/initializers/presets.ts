@@ -152,6 +152,33 @@ export class LeCunNormal extends VarianceScalingPreset<typeof LECUN_NORMAL> {
   }
 }
 
+// ---------------------------------------------------------------- PyTorch's default
+
+const PYTORCH_DEFAULT = COMMON_FIELDS;
+
+/** Options of PytorchDefault. */
+export interface PytorchDefaultOptions extends OptionsOf<typeof PYTORCH_DEFAULT> {}
+
+/**
+ * The default kernel init of PyTorch's `nn.Linear` and `nn.ConvNd` (`reset_parameters` in
+ * `torch/nn/modules/linear.py` and `conv.py`): `kaiming_uniform_(w, a=sqrt(5))`, i.e. gain
+ * sqrt(2 / (1 + 5)) = 1/sqrt(3) and bound gain sqrt(3 / fanIn) = 1 / sqrt(fanIn): U[-1/sqrt(fanIn),
+ * 1/sqrt(fanIn)), Var(W) = 1 / (3 fanIn). PyTorch draws the bias from the same interval;
+ * `initializeModel(model, {rule: 'pytorchDefault'})` sets both, so a ported model starts where PyTorch starts.
+ */
+export class PytorchDefault extends VarianceScalingPreset<typeof PYTORCH_DEFAULT> {
+  /** Registered name. */
+  static className = `${CLASS_PREFIX}PytorchDefault`;
+  /** @param options see PytorchDefaultOptions */
+  constructor(options: PytorchDefaultOptions = {}) {
+    super(PYTORCH_DEFAULT, options);
+  }
+  /** scale 1/3, fanIn, uniform. */
+  get params(): VarianceScalingParams {
+    return this.preset({ scale: 1 / 3, mode: 'fanIn', distribution: 'uniform' });
+  }
+}
+
 /** Xavier/Glorot uniform with a gain; see GlorotUniform. */
 export const glorotUniform = (options?: GlorotUniformOptions): GlorotUniform => new GlorotUniform(options);
 /** Xavier/Glorot normal with a gain; see GlorotNormal. */
@@ -164,3 +191,5 @@ export const heNormal = (options?: HeNormalOptions): HeNormal => new HeNormal(op
 export const leCunUniform = (options?: LeCunUniformOptions): LeCunUniform => new LeCunUniform(options);
 /** LeCun normal; see LeCunNormal. */
 export const leCunNormal = (options?: LeCunNormalOptions): LeCunNormal => new LeCunNormal(options);
+/** PyTorch's default Linear/Conv kernel init, U[-1/sqrt(fanIn), 1/sqrt(fanIn)); see PytorchDefault. */
+export const pytorchDefault = (options?: PytorchDefaultOptions): PytorchDefault => new PytorchDefault(options);

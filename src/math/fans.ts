@@ -31,13 +31,20 @@ export interface FanOptions {
   /** Named layout; default `auto`. */
   layout?: FanLayout;
   /**
-   * Explicit input axis (negative counts from the end), as JAX's `in_axis`: with
-   * `outAxis`, fanIn = shape[inAxis] * receptive and fanOut = shape[outAxis] * receptive,
-   * receptive = size / (shape[inAxis] * shape[outAxis]). Only with layout `auto`.
+   * Explicit input axis or axes (negative counts from the end), as JAX's `in_axis`: with
+   * `outAxis`, in = prod(shape[inAxis]), out = prod(shape[outAxis]), batch = prod(shape[batchAxis]),
+   * receptive = size / (in * out * batch), fanIn = in * receptive, fanOut = out * receptive.
+   * Only with layout `auto`. Example: an attention kernel [32, 8, 16] with inAxis 0 and
+   * outAxis [1, 2] has fanIn 32 and fanOut 128 (the auto rule would give 256 and 16).
    */
-  inAxis?: number | null;
-  /** Explicit output axis; see `inAxis`. */
-  outAxis?: number | null;
+  inAxis?: number | number[] | null;
+  /** Explicit output axis or axes; see `inAxis`. */
+  outAxis?: number | number[] | null;
+  /**
+   * Axes of independent kernels stacked in one tensor (JAX's `batch_axis`): they count in
+   * neither fan. Alone, it keeps inAxis -2 and outAxis -1.
+   */
+  batchAxis?: number | number[] | null;
 }
 
 /** Fan-in and fan-out of a weight shape. */
@@ -63,16 +70,45 @@ function requireRank(layout: FanLayout, shape: readonly number[], low: number, h
   }
 }
 
-function resolveAxis(field: string, axis: number, rank: number): number {
-  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
-    throw new InitializerConfigError(
-      OWNER,
-      field,
-      axis,
-      `an integer in [${-rank}, ${rank - 1}] for a rank-${rank} shape`,
-    );
+/** Axes given as one integer or a list, as non-negative indices. */
+function resolveAxes(field: string, axes: number | number[], rank: number): number[] {
+  const list = Array.isArray(axes) ? axes : [axes];
+  const allowed = `an integer in [${-rank}, ${rank - 1}], or a non-empty list of distinct ones, for a rank-${rank} shape`;
+  if (list.length === 0 || list.some((a) => !Number.isInteger(a) || a < -rank || a >= rank)) {
+    throw new InitializerConfigError(OWNER, field, axes, allowed);
   }
-  return axis < 0 ? axis + rank : axis;
+  const resolved = list.map((a) => (a < 0 ? a + rank : a));
+  if (new Set(resolved).size !== resolved.length) throw new InitializerConfigError(OWNER, field, axes, allowed);
+  return resolved;
+}
+
+const given = (v: unknown): boolean => v !== undefined && v !== null;
+
+/** Fans from explicit axes (JAX's `_compute_fans`). */
+function axisFans(shape: readonly number[], size: number, options: FanOptions): Fans {
+  const rank = shape.length;
+  const hasIn = given(options.inAxis);
+  const hasOut = given(options.outAxis);
+  if (hasIn !== hasOut) {
+    throw new InitializerConfigError(OWNER, hasIn ? 'outAxis' : 'inAxis', null, 'given together with the other axis');
+  }
+  if (!hasIn && rank < 2) {
+    const allowed = 'of rank 2 or more with batchAxis alone (inAxis -2, outAxis -1)';
+    throw new InitializerConfigError(OWNER, 'shape', shape, allowed);
+  }
+  const inAxes = resolveAxes('inAxis', hasIn ? (options.inAxis as number | number[]) : -2, rank);
+  const outAxes = resolveAxes('outAxis', hasOut ? (options.outAxis as number | number[]) : -1, rank);
+  const batch = options.batchAxis as number | number[] | null | undefined;
+  const batchAxes = given(batch) ? resolveAxes('batchAxis', batch as number | number[], rank) : [];
+  const all = [...inAxes, ...outAxes, ...batchAxes];
+  if (new Set(all).size !== all.length) {
+    throw new InitializerConfigError(OWNER, 'outAxis', options.outAxis, 'axes different from inAxis and batchAxis');
+  }
+  const prod = (list: number[]): number => list.reduce((p, a) => p * shape[a], 1);
+  const inSize = prod(inAxes);
+  const outSize = prod(outAxes);
+  const receptive = size / (inSize * outSize * prod(batchAxes));
+  return { fanIn: inSize * receptive, fanOut: outSize * receptive };
 }
 
 /** Fans of `shape` under `options`; see FanLayout for the rules. */
@@ -82,22 +118,13 @@ export function computeFans(shape: readonly number[], options: FanOptions = {}):
   if (!FAN_LAYOUTS.includes(layout)) {
     throw new InitializerConfigError(OWNER, 'layout', layout, `one of ${FAN_LAYOUTS.join(', ')}`);
   }
-  const rank = shape.length;
-  const hasIn = options.inAxis !== undefined && options.inAxis !== null;
-  const hasOut = options.outAxis !== undefined && options.outAxis !== null;
-  if (hasIn || hasOut) {
-    if (!(hasIn && hasOut)) {
-      throw new InitializerConfigError(OWNER, hasIn ? 'outAxis' : 'inAxis', null, 'given together with the other axis');
+  if (given(options.inAxis) || given(options.outAxis) || given(options.batchAxis)) {
+    if (layout !== 'auto') {
+      throw new InitializerConfigError(OWNER, 'layout', layout, "'auto' when inAxis, outAxis or batchAxis is given");
     }
-    if (layout !== 'auto')
-      throw new InitializerConfigError(OWNER, 'layout', layout, "'auto' when inAxis/outAxis are given");
-    const inAxis = resolveAxis('inAxis', options.inAxis as number, rank);
-    const outAxis = resolveAxis('outAxis', options.outAxis as number, rank);
-    if (inAxis === outAxis)
-      throw new InitializerConfigError(OWNER, 'outAxis', options.outAxis, 'a different axis from inAxis');
-    const receptive = size / (shape[inAxis] * shape[outAxis]);
-    return { fanIn: shape[inAxis] * receptive, fanOut: shape[outAxis] * receptive };
+    return axisFans(shape, size, options);
   }
+  const rank = shape.length;
   switch (layout) {
     case 'dense':
       requireRank(layout, shape, 2, 2);

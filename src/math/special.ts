@@ -44,10 +44,50 @@ export function erfc(x: number): number {
 
 /** Standard normal CDF, Phi(x) = erfc(-x / sqrt 2) / 2. */
 export function normalCdf(x: number): number {
+  if (x === Infinity || x === -Infinity) return x > 0 ? 1 : 0;
   return 0.5 * erfc(-x / Math.SQRT2);
 }
 
 /** Standard normal density. */
 export function normalPdf(x: number): number {
   return Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
+}
+
+/** Coefficients of Acklam's rational approximation to the normal quantile (relative error < 1.15e-9). */
+const QA = [
+  -39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239,
+];
+const QB = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
+const QC = [
+  -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+  2.938163982698783,
+];
+const QD = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+const P_LOW = 0.02425;
+
+/**
+ * Standard normal quantile Phi^-1(p), p in [0, 1]: Acklam's rational approximation refined by
+ * one Halley step on Phi (about 1e-15 relative where Phi is resolved). p = 0 gives -Infinity,
+ * p = 1 gives +Infinity.
+ */
+export function normalQuantile(p: number): number {
+  if (!(p > 0)) return p === 0 ? -Infinity : NaN;
+  if (!(p < 1)) return p === 1 ? Infinity : NaN;
+  let x: number;
+  if (p < P_LOW || p > 1 - P_LOW) {
+    const q = Math.sqrt(-2 * Math.log(p < P_LOW ? p : 1 - p));
+    const num = ((((QC[0] * q + QC[1]) * q + QC[2]) * q + QC[3]) * q + QC[4]) * q + QC[5];
+    const den = (((QD[0] * q + QD[1]) * q + QD[2]) * q + QD[3]) * q + 1;
+    x = p < P_LOW ? num / den : -num / den;
+  } else {
+    const q = p - 0.5;
+    const r = q * q;
+    const num = (((((QA[0] * r + QA[1]) * r + QA[2]) * r + QA[3]) * r + QA[4]) * r + QA[5]) * q;
+    const den = ((((QB[0] * r + QB[1]) * r + QB[2]) * r + QB[3]) * r + QB[4]) * r + 1;
+    x = num / den;
+  }
+  // Halley step: e = Phi(x) - p, u = e / phi(x); in the upper half, work with the upper tail for precision.
+  const e = x > 0 ? 1 - p - normalCdf(-x) : normalCdf(x) - p;
+  const u = e * Math.sqrt(2 * Math.PI) * Math.exp((x * x) / 2);
+  return x - u / (1 + (x * u) / 2);
 }

@@ -18,14 +18,21 @@ import {
 } from '../initializers/core.js';
 import { GAIN_CRITERIA, GAIN_MODES, activationGain } from '../math/gains.js';
 import { OptionsOf, SEED_FIELD, choice, defineOptions, flag, parseOptions } from '../options.js';
-import { Xoshiro128, freshSeed } from '../sampling/prng.js';
+import { fillUniform } from '../sampling/distributions.js';
+import { Xoshiro128, freshSeed, generatorFor } from '../sampling/prng.js';
+import { FanLayout, computeFans } from '../math/fans.js';
+import { checkShape } from '../math/shape.js';
 import { FoundActivation, activationAfter, activationBefore, className, kernelSlots, replaceWeights } from './graph.js';
 import { checkModel, withRollback } from './transaction.js';
 
 const OWNER = 'initializeModel';
 const SPEC = defineOptions({
-  /** `he` (default): input-side nonlinearity for fanIn, output-side for fanOut; `pytorch`: output-side always. */
-  rule: choice(['he', 'pytorch'], 'he'),
+  /**
+   * `he` (default): input-side nonlinearity for fanIn, output-side for fanOut; `pytorch`: output-side always;
+   * `pytorchDefault`: what PyTorch's Linear/Conv constructors draw, kernel and bias U[-1/sqrt(fanIn), +) (the
+   * other options but `seed` and `zeroBiases: false`, which keeps the biases, do not apply).
+   */
+  rule: choice(['he', 'pytorch', 'pytorchDefault'], 'he'),
   /** `fanIn` (default) keeps activations, `fanOut` keeps gradients. */
   mode: choice(GAIN_MODES, 'fanIn'),
   /** Gain formula: `variance` (exact, default) or `pytorch` (calculateGain). */
@@ -34,7 +41,7 @@ const SPEC = defineOptions({
   distribution: choice(DISTRIBUTIONS, 'truncatedNormal'),
   /** Model-level seed; each kernel gets its own seed derived from it. Omitted: fresh values. */
   seed: SEED_FIELD,
-  /** Set biases to zero (default true). */
+  /** Set biases to zero (default true; with rule `pytorchDefault`, false keeps them instead of drawing them). */
   zeroBiases: flag(true),
 });
 
@@ -65,28 +72,35 @@ function describeActivation(a: FoundActivation): string {
   return `${a.name}${a.alpha !== undefined ? `(${Number(a.alpha.toFixed(6))})` : ''} from ${a.source}`;
 }
 
-/** One kernel to draw: where it goes and with what parameters. */
-interface PlannedKernel {
+/** One weight to draw: where it goes and how to draw it (nothing is drawn while planning). */
+interface PlannedDraw {
   layer: tf.layers.Layer;
   index: number;
   shape: number[];
-  params: VarianceScalingParams;
+  draw: () => Float32Array;
+}
+
+/** PyTorch's fan-in of a kernel (`_calculate_fan_in_and_fan_out` on its weight layout). */
+function pytorchFanIn(shape: number[], layout: FanLayout): number {
+  // tfjs's transposed-conv kernel [...k, out, in] is PyTorch's [in, out, ...k], whose "fan_in" is out * k.
+  return layout === 'convTranspose' ? computeFans(shape, { layout }).fanOut : computeFans(shape, { layout }).fanIn;
 }
 
 /**
  * Re-initializes every kernel of a built model (Dense, Conv1D/2D/3D, DepthwiseConv2D,
  * SeparableConv1D/2D, Conv2DTranspose) with std = g / sqrt(fan), g the gain of the
- * nonlinearity the rule selects; biases to zero. Layers it does not know are left
- * untouched and reported. Every option, and every gain, is checked before any weight
- * changes; if anything fails, the model is left exactly as it was. Returns one report
- * row per kernel (and per skipped layer).
+ * nonlinearity the rule selects; biases to zero. `rule: 'pytorchDefault'` instead does what
+ * PyTorch's `nn.Linear` / `nn.ConvNd` constructors do: kernel and bias U[-1/sqrt(fanIn), 1/sqrt(fanIn)),
+ * fanIn as PyTorch counts it. Layers it does not know are left untouched and reported. Every option,
+ * and every gain, is checked before any weight changes; if anything fails, the model is left exactly
+ * as it was. Returns one report row per kernel (and per skipped layer).
  */
 export function initializeModel(model: tf.LayersModel, options: InitializeModelOptions = {}): LayerInitReport[] {
   checkModel(OWNER, model);
   const o = parseOptions(OWNER, SPEC, options);
   const seeds = new Xoshiro128(o.seed ?? freshSeed());
   const reports: LayerInitReport[] = [];
-  const plan: PlannedKernel[] = [];
+  const plan: PlannedDraw[] = [];
   // Plan: every gain and shape, before anything is drawn or written.
   for (const layer of model.layers) {
     const cls = className(layer);
@@ -98,6 +112,24 @@ export function initializeModel(model: tf.LayersModel, options: InitializeModelO
       continue;
     }
     slots.forEach((slot, k) => {
+      const shape = layer.weights[slot.index].shape as number[];
+      const seed = seeds.nextInt32() >>> 0;
+      if (o.rule === 'pytorchDefault') {
+        const fan = pytorchFanIn(shape, slot.layout);
+        const bound = 1 / Math.sqrt(fan);
+        plan.push({ layer, index: slot.index, shape, draw: () => uniformValues(shape, bound, seed) });
+        reports.push({
+          layer: layer.name,
+          className: cls,
+          weight: slot.name,
+          gain: 1 / Math.sqrt(3),
+          fan,
+          std: bound / Math.sqrt(3),
+        });
+        const biasSeed = seeds.nextInt32() >>> 0;
+        if (k === slots.length - 1 && o.zeroBiases) planPytorchBias(layer, bound, biasSeed, plan);
+        return;
+      }
       const before: FoundActivation =
         k === 0 ? activationBefore(layer) : { name: 'linear', source: `${layer.name} (previous kernel)` };
       const after: FoundActivation =
@@ -105,7 +137,6 @@ export function initializeModel(model: tf.LayersModel, options: InitializeModelO
       const chosen = o.rule === 'pytorch' || o.mode === 'fanOut' ? after : before;
       const gain =
         chosen.name === 'data' ? 1 : activationGain(chosen.name, chosen.alpha ?? null, o.mode, o.criterion, OWNER);
-      const shape = layer.weights[slot.index].shape as number[];
       const params: VarianceScalingParams = {
         scale: gain * gain,
         mode: o.mode,
@@ -113,9 +144,10 @@ export function initializeModel(model: tf.LayersModel, options: InitializeModelO
         layout: slot.layout,
         inAxis: null,
         outAxis: null,
-        seed: seeds.nextInt32() >>> 0,
+        batchAxis: null,
+        seed,
       };
-      plan.push({ layer, index: slot.index, shape, params });
+      plan.push({ layer, index: slot.index, shape, draw: () => varianceScalingValues(OWNER, shape, params) });
       const std = varianceScalingStd(shape, params);
       const fan = modeFan(shape, params);
       reports.push({
@@ -134,12 +166,25 @@ export function initializeModel(model: tf.LayersModel, options: InitializeModelO
     const layers = [...new Set(plan.map((p) => p.layer))];
     for (const layer of layers) {
       progress.layer = layer.name;
-      const kernels = new Map<number, tf.Tensor>();
+      const weights = new Map<number, tf.Tensor>();
       for (const p of plan.filter((q) => q.layer === layer)) {
-        kernels.set(p.index, tf.tensor(varianceScalingValues(OWNER, p.shape, p.params), p.shape, 'float32'));
+        weights.set(p.index, tf.tensor(p.draw(), p.shape, 'float32'));
       }
-      replaceWeights(layer, kernels, o.zeroBiases);
+      replaceWeights(layer, weights, o.zeroBiases && o.rule !== 'pytorchDefault');
     }
   });
   return reports;
+}
+
+/** U[-bound, bound) for `shape`, seeded. */
+function uniformValues(shape: number[], bound: number, seed: number): Float32Array {
+  return fillUniform(new Float32Array(checkShape(OWNER, shape)), generatorFor(seed), -bound, bound);
+}
+
+/** PyTorch's bias init: U[-1/sqrt(fanIn), 1/sqrt(fanIn)) with the kernel's fanIn. */
+function planPytorchBias(layer: tf.layers.Layer, bound: number, seed: number, plan: PlannedDraw[]): void {
+  const index = layer.weights.findIndex((w) => /bias$/.test(w.originalName));
+  if (index < 0) return;
+  const shape = layer.weights[index].shape as number[];
+  plan.push({ layer, index, shape, draw: () => uniformValues(shape, bound, seed) });
 }

@@ -4,6 +4,7 @@
  * Generating Random Variables", J. Stat. Software 5(8), 2000, with 128 layers.
  * Truncated normal: rejection of normals outside [-2, 2] (acceptance 95.4%).
  */
+import { normalCdf, normalQuantile } from '../math/special.js';
 import type { Xoshiro128 } from './prng.js';
 
 /**
@@ -73,11 +74,18 @@ export function standardNormal(rng: Xoshiro128): number {
 
 /**
  * The Ziggurat fill loop shared by the normal and the truncated normal: out[i] = mean + sigma z
- * for standard normal draws z, keeping only |z| <= bound. The xoshiro128** step (the same as
+ * for standard normal draws z, keeping only lo <= z <= hi. The xoshiro128** step (the same as
  * Xoshiro128.nextInt32) runs inline with the state in locals, about 2.5x faster than a method
  * call per draw; the rare slow path hands the state back to `rng` and takes it again after.
  */
-function fillZiggurat(out: Float32Array, rng: Xoshiro128, mean: number, sigma: number, bound: number): Float32Array {
+function fillZiggurat(
+  out: Float32Array,
+  rng: Xoshiro128,
+  mean: number,
+  sigma: number,
+  lo: number,
+  hi: number,
+): Float32Array {
   const state = new Int32Array(4);
   rng.saveState(state);
   let s0 = state[0];
@@ -113,7 +121,7 @@ function fillZiggurat(out: Float32Array, rng: Xoshiro128, mean: number, sigma: n
       s2 = state[2];
       s3 = state[3];
     }
-    if (z >= -bound && z <= bound) out[i++] = mean + sigma * z;
+    if (z >= lo && z <= hi) out[i++] = mean + sigma * z;
   }
   state[0] = s0;
   state[1] = s1;
@@ -125,7 +133,7 @@ function fillZiggurat(out: Float32Array, rng: Xoshiro128, mean: number, sigma: n
 
 /** Fills `out` with N(mean, std^2). */
 export function fillNormal(out: Float32Array, rng: Xoshiro128, mean: number, std: number): Float32Array {
-  return fillZiggurat(out, rng, mean, std, Infinity);
+  return fillZiggurat(out, rng, mean, std, -Infinity, Infinity);
 }
 
 /**
@@ -134,7 +142,7 @@ export function fillNormal(out: Float32Array, rng: Xoshiro128, mean: number, std
  * [mean - 2 sigma', mean + 2 sigma'] = mean +- 2.2737 std.
  */
 export function fillTruncatedNormal(out: Float32Array, rng: Xoshiro128, mean: number, std: number): Float32Array {
-  return fillZiggurat(out, rng, mean, std / TRUNCATED_NORMAL_STD, TRUNCATION_BOUND);
+  return fillZiggurat(out, rng, mean, std / TRUNCATED_NORMAL_STD, -TRUNCATION_BOUND, TRUNCATION_BOUND);
 }
 
 /** Fills `out` with U[low, high) on a grid of 2^24 points. */
@@ -143,4 +151,67 @@ export function fillUniform(out: Float32Array, rng: Xoshiro128, low: number, hig
   const n = out.length;
   for (let i = 0; i < n; i++) out[i] = low + width * rng.nextFloat24();
   return out;
+}
+
+/** Below this mass of [alpha, beta], the truncated normal is drawn by inverse CDF instead of rejection. */
+const REJECTION_MIN_MASS = 0.25;
+
+/** The largest float32 not above `x`. */
+function float32AtMost(x: number): number {
+  const f = Math.fround(x);
+  if (f <= x) return f;
+  const bits = new Float32Array([f]);
+  const ints = new Int32Array(bits.buffer);
+  ints[0] += f > 0 ? -1 : 1;
+  return bits[0];
+}
+
+/** The smallest float32 not below `x`. */
+function float32AtLeast(x: number): number {
+  return -float32AtMost(-x);
+}
+
+/**
+ * Fills `out` with N(mean, sigma^2) truncated to [mean + alpha sigma, mean + beta sigma]
+ * (alpha < beta, in standard units; either may be infinite). `sigma` is the std of the normal
+ * before truncation (as PyTorch's `trunc_normal_`, JAX's `truncated_normal` and Keras define it).
+ * Intervals holding at least a quarter of the mass are drawn by rejection from the Ziggurat;
+ * others by inverse CDF in the lower tail (reflected when the interval lies right of 0), where
+ * Phi keeps its relative precision. Values are clamped into the bounds after float32 rounding.
+ */
+export function fillTruncatedNormalBetween(
+  out: Float32Array,
+  rng: Xoshiro128,
+  mean: number,
+  sigma: number,
+  alpha: number,
+  beta: number,
+): Float32Array {
+  const lo = float32AtLeast(mean + alpha * sigma);
+  const hi = float32AtMost(mean + beta * sigma);
+  const mass = truncatedMass(alpha, beta);
+  if (mass >= REJECTION_MIN_MASS) {
+    fillZiggurat(out, rng, mean, sigma, alpha, beta);
+  } else {
+    const flip = alpha > 0; // draw on [-beta, -alpha] and negate
+    const a = flip ? -beta : alpha;
+    const b = flip ? -alpha : beta;
+    const pa = normalCdf(a);
+    const width = normalCdf(b) - pa;
+    for (let i = 0; i < out.length; i++) {
+      const z = normalQuantile(pa + width * rng.nextFloat53());
+      const zc = Math.min(Math.max(z, a), b); // the quantile's last-ulp error must not cross a bound
+      out[i] = mean + sigma * (flip ? -zc : zc);
+    }
+  }
+  for (let i = 0; i < out.length; i++) {
+    if (out[i] < lo) out[i] = lo;
+    else if (out[i] > hi) out[i] = hi;
+  }
+  return out;
+}
+
+/** Phi(beta) - Phi(alpha), computed on the side of 0 where it keeps its precision. */
+export function truncatedMass(alpha: number, beta: number): number {
+  return alpha > 0 ? normalCdf(-alpha) - normalCdf(-beta) : normalCdf(beta) - normalCdf(alpha);
 }

@@ -81,6 +81,13 @@ export class Xoshiro128 {
     return (this.nextInt32() >>> 8) * TWO_POW_MINUS_24;
   }
 
+  /** Next output as a double in [0, 1) with 53 random bits (two outputs). */
+  nextFloat53(): number {
+    const hi = this.nextInt32() >>> 5; // 27 bits
+    const lo = this.nextInt32() >>> 6; // 26 bits
+    return (hi * 67108864 + lo) / 9007199254740992;
+  }
+
   /** Next output as a double in (0, 1): never 0, so safe for log(). */
   nextOpenUnit(): number {
     return ((this.nextInt32() >>> 8) + 0.5) * TWO_POW_MINUS_24;

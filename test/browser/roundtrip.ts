@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { HeNormal, INITIALIZER_CLASSES } from 'tfjs-initializers';
-import { RECORDS } from '../records';
+import { RECORDS, fitsDense, kernelFor } from '../records';
 
 interface Check {
   name: string;
@@ -16,19 +16,32 @@ interface Check {
   predictions: boolean;
 }
 
-/** Every class the published build registers, built from its row of test data (test/records.ts). */
-const INITS: Array<[string, () => unknown]> = INITIALIZER_CLASSES.map((cls) => [
-  cls.className,
-  () => new cls(RECORDS[cls.className].options as never),
-]);
+type Cls = (typeof INITIALIZER_CLASSES)[number];
 
-function build(init: () => unknown): tf.Sequential {
-  return tf.sequential({
-    layers: [
-      tf.layers.dense({ units: 8, inputShape: [5], activation: 'relu', kernelInitializer: init() as never }),
-      tf.layers.dense({ units: 3, kernelInitializer: init() as never }),
-    ],
-  });
+/** Dense 5 -> 8 -> 3 with the class in both kernels; for a conv-only class, Reshape -> Conv1D [3, 1, 8] -> Flatten -> Dense. */
+function build(cls: Cls): tf.Sequential {
+  const layers = fitsDense(RECORDS[cls.className])
+    ? [
+        tf.layers.dense({
+          units: 8,
+          inputShape: [5],
+          activation: 'relu',
+          kernelInitializer: kernelFor(cls, 'dense', [5, 8]) as never,
+        }),
+        tf.layers.dense({ units: 3, kernelInitializer: kernelFor(cls, 'dense', [8, 3]) as never }),
+      ]
+    : [
+        tf.layers.reshape({ targetShape: [5, 1], inputShape: [5] }),
+        tf.layers.conv1d({
+          filters: 8,
+          kernelSize: 3,
+          activation: 'relu',
+          kernelInitializer: kernelFor(cls, 'conv', [3, 1, 8]) as never,
+        }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 3, kernelInitializer: kernelFor(cls, 'dense', [24, 3]) as never }),
+      ];
+  return tf.sequential({ layers });
 }
 
 const kernelConfigs = (m: tf.LayersModel): string =>
@@ -43,8 +56,9 @@ async function main(): Promise<void> {
     [0.1, -0.2, 0.3, 0.4, -0.5],
     [1, 2, -1, 0.5, 0],
   ]);
-  for (const [name, init] of INITS) {
-    const model = build(init);
+  for (const cls of INITIALIZER_CLASSES) {
+    const name = cls.className;
+    const model = build(cls);
     for (const store of [`indexeddb://rt-${name}`, `localstorage://rt-${name}`, 'memory']) {
       let loaded: tf.LayersModel;
       if (store === 'memory') {
@@ -75,7 +89,7 @@ async function main(): Promise<void> {
     model.dispose();
   }
   const reference = Array.from(new HeNormal({ seed: 7 }).apply([5, 8]).dataSync());
-  (window as unknown as { __result: unknown }).__result = { checks, reference, classes: INITS.length };
+  (window as unknown as { __result: unknown }).__result = { checks, reference, classes: INITIALIZER_CLASSES.length };
 }
 
 main().catch((e: Error) => {

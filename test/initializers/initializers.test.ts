@@ -17,6 +17,7 @@ import {
   glorotUniform,
   heNormal,
   leCunNormal,
+  pytorchDefault,
   varianceGain,
 } from '../../src';
 import { TRUNCATED_NORMAL_STD, varianceScalingStd } from '../../src/internals';
@@ -196,6 +197,38 @@ describe('VarianceScaling core', () => {
         init.apply([16, 8]).dispose();
       }
     });
+  });
+});
+
+describe('fan axes as groups (JAX in_axis/out_axis sequences, batch_axis)', () => {
+  it('an attention kernel [32, 8, 16] with inAxis 0, outAxis [1, 2] gets std sqrt(1 / 32) from LeCun', () => {
+    const values = draw(leCunNormal({ inAxis: 0, outAxis: [1, 2], seed: 4, distribution: 'normal' }), [32, 8, 16]);
+    expect(Math.abs(moments(values).std / Math.sqrt(1 / 32) - 1)).toBeLessThan(stdTolerance(values.length));
+    expect(leCunNormal({ inAxis: 0, outAxis: [1, 2] }).getConfig()).toMatchObject({ inAxis: 0, outAxis: [1, 2] });
+  });
+
+  it('the stock translation says explicit axes are not expressible', () => {
+    expect(heNormal({ batchAxis: 0 }).toStock()).toMatchObject({
+      exact: false,
+      reason: expect.stringMatching(/explicit fan axes/),
+    });
+  });
+});
+
+describe('PytorchDefault', () => {
+  it("is PyTorch's nn.Linear / nn.Conv2d kernel init: U[-1/sqrt(fanIn), 1/sqrt(fanIn))", () => {
+    for (const shape of [
+      [784, 256],
+      [3, 3, 64, 128],
+    ]) {
+      const { fanIn } = computeFans(shape);
+      const bound = 1 / Math.sqrt(fanIn);
+      const values = draw(pytorchDefault({ seed: 1 }), shape);
+      const m = moments(values);
+      expect(Math.max(-m.min, m.max)).toBeLessThanOrEqual(Math.fround(bound));
+      expect(Math.max(-m.min, m.max)).toBeGreaterThan(0.999 * bound);
+      expect(ksStatistic(values, targetCdf('uniform', bound / Math.sqrt(3)))).toBeLessThan(ksCritical(values.length));
+    }
   });
 });
 

@@ -112,10 +112,39 @@ describe('initializeModel', () => {
     model.dispose();
   });
 
+  it('rule pytorchDefault: kernels and biases U[-1/sqrt(fanIn), +), fanIn as PyTorch counts it (transposed conv too)', () => {
+    const input = tf.input({ shape: [8, 8, 3] });
+    const conv = tf.layers.conv2d({ filters: 16, kernelSize: 3 }).apply(input) as tf.SymbolicTensor;
+    const up = tf.layers.conv2dTranspose({ filters: 5, kernelSize: 2 }).apply(conv) as tf.SymbolicTensor;
+    const flat = tf.layers.flatten().apply(up) as tf.SymbolicTensor;
+    const out = tf.layers.dense({ units: 10 }).apply(flat) as tf.SymbolicTensor;
+    const m = tf.model({ inputs: input, outputs: out });
+    const before = tf.memory().numTensors;
+    const report = initializeModel(m, { rule: 'pytorchDefault', seed: 3 });
+    expect(tf.memory().numTensors).toBe(before);
+    // PyTorch fan_in: Conv2d(3, 16, 3) 3*9 = 27; ConvTranspose2d(16, 5, 2) weight [16, 5, 2, 2]: 5*4 = 20; Linear 7*7*5 = 245
+    expect(report.map((r) => r.fan)).toEqual([27, 20, 245]);
+    for (const [i, layer] of [m.layers[1], m.layers[2], m.layers[4]].entries()) {
+      const bound = 1 / Math.sqrt(report[i].fan as number);
+      for (const w of layer.getWeights()) {
+        const v = moments(w.dataSync());
+        expect(Math.max(-v.min, v.max)).toBeLessThanOrEqual(Math.fround(bound));
+        expect(v.std).toBeGreaterThan(0); // biases drawn too, not zero
+      }
+      // the kernel: std bound / sqrt 3 within 6 SE of a uniform's sample std (relative SE sqrt(0.8 / 4n))
+      const k = layer.getWeights()[0].dataSync();
+      expect(Math.abs(moments(k).std / (bound / Math.sqrt(3)) - 1)).toBeLessThan(6 * Math.sqrt(0.2 / k.length));
+    }
+    const bias = Array.from(m.layers[4].getWeights()[1].dataSync());
+    initializeModel(m, { rule: 'pytorchDefault', seed: 4, zeroBiases: false });
+    expect(Array.from(m.layers[4].getWeights()[1].dataSync())).toEqual(bias); // kept, not drawn
+    m.dispose();
+  });
+
   it('rejects an unknown rule', () => {
     const m = mlp('relu', 1, 4);
     expect(() => initializeModel(m, { rule: 'keras' as never })).toThrow(
-      /rule must be one of 'he', 'pytorch'; got "keras"/,
+      /rule must be one of 'he', 'pytorch', 'pytorchDefault'; got "keras"/,
     );
     m.dispose();
   });
