@@ -45,6 +45,8 @@ export interface ChoiceField<V extends string = string, D extends V | null = V |
   readonly values: readonly V[];
   /** Maps other spellings to a value (and throws for the rest). */
   readonly canonical?: (value: unknown) => V;
+  /** Other names for values (snake_case spellings of the values are accepted without one). */
+  readonly aliases?: Readonly<Record<string, V>>;
   /** Phantom: the type a caller may pass (wider than V when `canonical` maps spellings). */
   readonly input?: In;
 }
@@ -163,9 +165,16 @@ function parseField(owner: string, key: string, spec: Field, raw: unknown): Opti
     }
     case 'integer':
       return isInteger(raw, spec.min, spec.max) ? raw : fail();
-    case 'choice':
+    case 'choice': {
       if (spec.canonical) return spec.canonical(raw);
-      return typeof raw === 'string' && spec.values.includes(raw) ? raw : fail();
+      if (typeof raw !== 'string') return fail();
+      // Keras and PyTorch spell values in snake_case (`fan_in`, `truncated_normal`); tfjs configs in camelCase.
+      const camel = raw.replace(/_+([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+      const aliased = spec.aliases?.[raw] ?? spec.aliases?.[camel];
+      if (aliased !== undefined) return aliased;
+      if (spec.values.includes(raw)) return raw;
+      return spec.values.includes(camel) ? camel : fail();
+    }
     case 'boolean':
       return typeof raw === 'boolean' ? raw : fail();
     case 'axes': {
@@ -240,12 +249,13 @@ export function numberIn<const D extends number | null>(
 export function integerIn<const D extends number | null>(defaultValue: D, min: number, max: number): IntegerField<D> {
   return { kind: 'integer', default: defaultValue, min, max };
 }
-/** One of `values`. */
+/** One of `values` (or an alias of one; snake_case spellings are accepted too). */
 export function choice<const V extends string, const D extends V | null>(
   values: readonly V[],
   defaultValue: D,
+  aliases?: Readonly<Record<string, V>>,
 ): ChoiceField<V, D> {
-  return { kind: 'choice', default: defaultValue, values };
+  return { kind: 'choice', default: defaultValue, values, aliases };
 }
 /** true or false. */
 export function flag<const D extends boolean>(defaultValue: D): BooleanField<D> {

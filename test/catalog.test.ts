@@ -10,7 +10,7 @@ import * as root from '../src';
 import { INITIALIZER_CLASSES, InitializerClass, InitializerConfigError } from '../src';
 import type { ConfiguredInitializer, OptionSpec } from '../src/internals';
 import { expectNoLeak, ksCritical, ksStatistic, moments, stdTolerance, targetCdf } from './helpers';
-import { InitializerRecord, RECORDS, fitsConv, fitsDense, optionsFor } from './records';
+import { RECORDS, initializerConfigs, optionsFor, sequentialLayers } from './records';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -27,27 +27,6 @@ const draw = (init: { apply(shape: number[]): tf.Tensor }, shape: number[]): Flo
   t.dispose();
   return values;
 };
-/**
- * A Sequential model with two kernels of ours that fit the class: Dense [10, 12] and [12, 7], or for
- * conv-only classes Conv1D [3, 4, 6] and [3, 6, 6]. `id(shape)` gives the kernelInitializer for a shape.
- */
-function kernelModel(record: InitializerRecord, id: (shape: number[]) => unknown): tf.Sequential {
-  if (fitsDense(record)) {
-    return tf.sequential({
-      layers: [
-        tf.layers.dense({ units: 12, inputShape: [10], activation: 'tanh', kernelInitializer: id([10, 12]) as never }),
-        tf.layers.dense({ units: 7, kernelInitializer: id([12, 7]) as never }),
-      ],
-    });
-  }
-  return tf.sequential({
-    layers: [
-      tf.layers.conv1d({ inputShape: [8, 4], filters: 6, kernelSize: 3, kernelInitializer: id([3, 4, 6]) as never }),
-      tf.layers.conv1d({ filters: 6, kernelSize: 3, kernelInitializer: id([3, 6, 6]) as never }),
-    ],
-  });
-}
-
 const shortName = (cls: InitializerClass): string => cls.className.replace('TfjsInit>', '');
 const factoryName = (cls: InitializerClass): string => {
   const name = shortName(cls);
@@ -182,7 +161,7 @@ for (const cls of INITIALIZER_CLASSES) {
       ],
     ];
     for (const [form, identifier] of forms) {
-      it(`works as kernelInitializer given as ${form}, in the layers it fits`, async () => {
+      it(`works as kernelInitializer (biasInitializer) given as ${form}, in the layers it fits`, async () => {
         let needsOptions: unknown = null;
         try {
           new cls();
@@ -198,49 +177,21 @@ for (const cls of INITIALIZER_CLASSES) {
           return;
         }
         await expectNoLeak(() => {
-          const layers: tf.layers.Layer[] = [];
-          if (fitsConv(record)) {
-            layers.push(
-              tf.layers.conv2d({
-                inputShape: [8, 8, 3],
-                filters: 4,
-                kernelSize: 3,
-                kernelInitializer: identifier([3, 3, 3, 4]) as never,
-              }),
-              tf.layers.flatten(),
-            );
-          }
-          if (fitsDense(record)) {
-            const inputs = fitsConv(record) ? 144 : 10;
-            layers.push(
-              tf.layers.dense({
-                units: 6,
-                inputShape: fitsConv(record) ? undefined : [inputs],
-                kernelInitializer: identifier([inputs, 6]) as never,
-              }),
-            );
-          }
-          const model = tf.sequential({ layers });
-          for (const layer of model.layers.filter((l) => l.getWeights().length > 0)) {
-            const config = (layer.getConfig() as { kernelInitializer: { className: string } }).kernelInitializer;
-            expect(config.className).toBe(cls.className);
-          }
+          const model = tf.sequential({ layers: sequentialLayers(cls, identifier) });
+          const configs = initializerConfigs(model) as Array<{ className: string }>;
+          expect(configs.filter((c) => c.className === cls.className).length).toBeGreaterThan(0);
           model.dispose();
         });
       });
     }
 
     it('model.toJSON -> tf.models.modelFromJSON keeps the config and re-initializes identically', async () => {
-      const model = kernelModel(record, (shape) => make(cls, optionsFor(record, shape)));
+      const model = tf.sequential({ layers: sequentialLayers(cls) });
       const loaded = await tf.models.modelFromJSON({ modelTopology: JSON.parse(model.toJSON() as string) });
-      for (let i = 0; i < 2; i++) {
-        const config = (l: tf.LayersModel): unknown =>
-          (l.layers[i].getConfig() as { kernelInitializer: unknown }).kernelInitializer;
-        expect(config(loaded)).toEqual(config(model));
-        expect(Array.from(loaded.layers[i].getWeights()[0].dataSync())).toEqual(
-          Array.from(model.layers[i].getWeights()[0].dataSync()),
-        );
-      }
+      expect(initializerConfigs(loaded)).toEqual(initializerConfigs(model));
+      const [wa, wb] = [model.getWeights(), loaded.getWeights()];
+      expect(wb.length).toBe(wa.length);
+      wa.forEach((w, i) => expect(Array.from(wb[i].dataSync())).toEqual(Array.from(w.dataSync())));
       model.dispose();
       loaded.dispose();
     });

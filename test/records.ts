@@ -1,3 +1,5 @@
+import * as tf from '@tensorflow/tfjs';
+
 /**
  * One row of test data per registered initializer class (JAX's INITIALIZER_RECS): every
  * cross-class suite (catalog, properties, round trips in Node and in the browser, portable,
@@ -12,8 +14,11 @@ export interface InitializerRecord {
   options: Record<string, unknown>;
   /** The shape the moment check draws (large enough for the stated tolerances). */
   shape: number[];
-  /** The kernels the class fills in the model tests: Dense [in, out], Conv [...kernel, in, out], or both (default). */
-  kernels?: 'dense' | 'conv';
+  /**
+   * The weights the class fills in the model tests: Dense kernels [in, out], Conv kernels [...kernel, in, out],
+   * both (default), or an LSTM's bias [4 units] (`bias`).
+   */
+  kernels?: 'dense' | 'conv' | 'bias';
   /** Options for one kernel shape, for classes whose options depend on it (default: `options`). */
   optionsFor?: (shape: number[]) => Record<string, unknown>;
   /**
@@ -78,24 +83,85 @@ function geluNewBackwardGain(): number {
 }
 
 /** Whether the class can fill a Dense kernel, and a Conv kernel. */
-export const fitsDense = (r: InitializerRecord): boolean => r.kernels !== 'conv';
-export const fitsConv = (r: InitializerRecord): boolean => r.kernels !== 'dense';
+export const fitsDense = (r: InitializerRecord): boolean => r.kernels === undefined || r.kernels === 'dense';
+export const fitsConv = (r: InitializerRecord): boolean => r.kernels === undefined || r.kernels === 'conv';
 /** The options of a record for a kernel of `shape`. */
 export const optionsFor = (r: InitializerRecord, shape: number[]): Record<string, unknown> =>
   r.optionsFor ? r.optionsFor(shape) : r.options;
 
+/** A registered class, as the tests see it. */
+export interface TestedClass {
+  className: string;
+  new (options?: never): unknown;
+}
+
+/** A seeded stock initializer for the weights the class under test does not fit. */
+const STOCK = { className: 'GlorotUniform', config: { seed: 1 } };
+
 /**
- * The kernelInitializer a model test gives a `kind` kernel of `shape`: the class (built with its
- * options for that shape) where it fits, else stock GlorotUniform with a seed (so rebuilt models match).
+ * The kernelInitializer a model test gives a `kind` kernel of `shape`: the class (built with its options
+ * for that shape) where it fits, else a seeded stock GlorotUniform (so rebuilt models match).
  */
-export function kernelFor(
-  cls: { className: string; new (options?: never): unknown },
-  kind: 'dense' | 'conv',
-  shape: number[],
-): unknown {
+export function kernelFor(cls: TestedClass, kind: 'dense' | 'conv', shape: number[]): unknown {
   const record = RECORDS[cls.className];
   const fits = kind === 'dense' ? fitsDense(record) : fitsConv(record);
-  return fits ? new cls(optionsFor(record, shape) as never) : { className: 'GlorotUniform', config: { seed: 1 } };
+  return fits ? new cls(optionsFor(record, shape) as never) : STOCK;
+}
+
+/**
+ * The layers of a Sequential on inputs [batch, 5] that puts the class in every slot it fits, built by
+ * `id(shape)` (default: an instance with the record's options for that shape):
+ * both kinds: Reshape [5, 1], Conv1D [3, 1, 4], Flatten, Dense [12, 3];
+ * `dense`: Dense [5, 8], Dense [8, 3]; `conv`: Reshape, Conv1D [3, 1, 8], Flatten, Dense (stock);
+ * `bias`: Reshape, LSTM(4) with the class as its bias [16], Dense (stock).
+ */
+export function sequentialLayers(cls: TestedClass, id?: (shape: number[]) => unknown): tf.layers.Layer[] {
+  const record = RECORDS[cls.className];
+  const make = (shape: number[]): never => (id ? id(shape) : new cls(optionsFor(record, shape) as never)) as never;
+  const reshape = (): tf.layers.Layer => tf.layers.reshape({ targetShape: [5, 1], inputShape: [5] });
+  const stock = STOCK as never;
+  switch (record.kernels) {
+    case 'dense':
+      return [
+        tf.layers.dense({ units: 8, inputShape: [5], activation: 'relu', kernelInitializer: make([5, 8]) }),
+        tf.layers.dense({ units: 3, kernelInitializer: make([8, 3]) }),
+      ];
+    case 'conv':
+      return [
+        reshape(),
+        tf.layers.conv1d({ filters: 8, kernelSize: 3, activation: 'relu', kernelInitializer: make([3, 1, 8]) }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 3, kernelInitializer: stock }),
+      ];
+    case 'bias':
+      return [
+        reshape(),
+        tf.layers.lstm({
+          units: 4,
+          kernelInitializer: stock,
+          recurrentInitializer: { className: 'Orthogonal', config: { seed: 2 } } as never,
+          biasInitializer: make([16]),
+        }),
+        tf.layers.dense({ units: 3, kernelInitializer: stock }),
+      ];
+    default:
+      return [
+        reshape(),
+        tf.layers.conv1d({ filters: 4, kernelSize: 3, activation: 'relu', kernelInitializer: make([3, 1, 4]) }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 3, kernelInitializer: make([12, 3]) }),
+      ];
+  }
+}
+
+/** The initializer configs of the slots a class fills in a model (kernel or recurrent bias), in layer order. */
+export function initializerConfigs(model: tf.LayersModel): unknown[] {
+  return model.layers.flatMap((l) => {
+    const c = l.getConfig() as { kernelInitializer?: unknown; biasInitializer?: unknown };
+    return [c.kernelInitializer, l.getClassName() === 'LSTM' ? c.biasInitializer : undefined].filter(
+      (v) => v !== undefined,
+    );
+  });
 }
 
 /** Normal CDF by the Abramowitz-Stegun 7.1.26 erf (|error| < 1.5e-7), written out here for the truncated-normal row. */
@@ -257,5 +323,36 @@ export const RECORDS: Readonly<Record<string, InitializerRecord>> = {
     }),
     check: (values) =>
       [1, -2, 3.5, 0, 0.25, 6].every((v, i) => values[i] === v) ? null : `values ${Array.from(values)}`,
+  },
+  'TfjsInit>ForgetGateBias': {
+    options: { cell: 'lstm', value: 1.5 },
+    shape: [4 * 6],
+    kernels: 'bias',
+    check: (values) => {
+      // LSTM blocks i, f, c, o of 6 units: f = 1.5, the rest 0
+      const want = Array.from({ length: 24 }, (_, i) => (i >= 6 && i < 12 ? 1.5 : 0));
+      return want.every((w, i) => values[i] === w) ? null : `values ${Array.from(values)}`;
+    },
+  },
+  'TfjsInit>ChronoBias': {
+    options: { cell: 'lstm', maxTimescale: 50, seed: 12 },
+    shape: [4 * 2000],
+    kernels: 'bias',
+    check: (values) => {
+      // b_f = log u, u ~ U[1, 49]: exp(b_f) uniform on [1, 49] (KS-free check: mean 25 and range); b_i = -b_f; c, o 0
+      const units = 2000;
+      let sum = 0;
+      for (let j = 0; j < units; j++) {
+        const u = Math.exp(values[units + j]);
+        if (!(u >= 1 - 1e-5 && u <= 49 + 1e-4)) return `exp(b_f) ${u} outside [1, 49]`;
+        if (Math.abs(values[j] + values[units + j]) > 1e-6) return `b_i ${values[j]} is not -b_f`;
+        if (values[2 * units + j] !== 0 || values[3 * units + j] !== 0) return 'c or o bias not 0';
+        sum += u;
+      }
+      // U[1, 49]: mean 25, sd 48 / sqrt 12 = 13.9; the mean of 2000 within 6 SE (1.86)
+      return Math.abs(sum / units - 25) < (6 * (48 / Math.sqrt(12))) / Math.sqrt(units)
+        ? null
+        : `mean u ${sum / units}`;
+    },
   },
 };

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { GlorotUniform, HeNormal, INITIALIZER_CLASSES, fileSystem, modelJsonText } from 'tfjs-initializers/node';
-import { RECORDS, fitsDense, kernelFor } from './records';
+import { initializerConfigs, kernelFor, sequentialLayers } from './records';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -13,41 +13,9 @@ const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-init-rt-')
 
 type Cls = (typeof INITIALIZER_CLASSES)[number];
 
-/**
- * Dense 5 -> 8 -> 3 with the class in both kernels; for a conv-only class, Reshape -> Conv1D [3, 1, 8] (the
- * class) -> Flatten -> Dense (stock). Inputs [batch, 5] either way.
- */
+/** A compiled Sequential on inputs [batch, 5] with the class in every slot it fits (test/records.ts). */
 function sequentialModel(cls: Cls): tf.Sequential {
-  const layers = fitsDense(RECORDS[cls.className])
-    ? [
-        tf.layers.dense({
-          units: 8,
-          inputShape: [5],
-          activation: 'relu',
-          kernelInitializer: kernelFor(cls, 'dense', [5, 8]) as never,
-        }),
-        tf.layers.dense({
-          units: 3,
-          activation: 'softmax',
-          kernelInitializer: kernelFor(cls, 'dense', [8, 3]) as never,
-        }),
-      ]
-    : [
-        tf.layers.reshape({ targetShape: [5, 1], inputShape: [5] }),
-        tf.layers.conv1d({
-          filters: 8,
-          kernelSize: 3,
-          activation: 'relu',
-          kernelInitializer: kernelFor(cls, 'conv', [3, 1, 8]) as never,
-        }),
-        tf.layers.flatten(),
-        tf.layers.dense({
-          units: 3,
-          activation: 'softmax',
-          kernelInitializer: kernelFor(cls, 'dense', [24, 3]) as never,
-        }),
-      ];
-  const model = tf.sequential({ layers });
+  const model = tf.sequential({ layers: [...sequentialLayers(cls), tf.layers.softmax()] });
   model.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   return model;
 }
@@ -70,11 +38,7 @@ function functionalModel(cls: Cls): tf.LayersModel {
   return model;
 }
 
-function kernelConfigs(model: tf.LayersModel): unknown[] {
-  return model.layers
-    .map((l) => (l.getConfig() as { kernelInitializer?: unknown }).kernelInitializer)
-    .filter((c) => c !== undefined);
-}
+const kernelConfigs = initializerConfigs;
 
 async function expectSameModel(a: tf.LayersModel, b: tf.LayersModel, x: tf.Tensor): Promise<void> {
   expect(JSON.parse(b.toJSON() as string)).toEqual(JSON.parse(a.toJSON() as string));

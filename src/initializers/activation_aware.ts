@@ -3,7 +3,7 @@ import { ACTIVATIONS, ActivationName, canonicalActivation } from '../math/activa
 import { GAIN_CRITERIA, GAIN_MODES, activationGain } from '../math/gains.js';
 import { ChoiceField, OptionsOf, choice, defineOptions, positive } from '../options.js';
 import { CLASS_PREFIX } from './base.js';
-import { COMMON_FIELDS, DISTRIBUTIONS, VarianceScalingParams, VarianceScalingPreset } from './core.js';
+import { COMMON_FIELDS, DISTRIBUTIONS, UNTRUNCATED, VarianceScalingParams, VarianceScalingPreset } from './core.js';
 
 const OWNER = `${CLASS_PREFIX}ActivationAware`;
 const ACTIVATION_FIELD: ChoiceField<ActivationName, 'linear', string> = {
@@ -20,7 +20,7 @@ const SPEC = defineOptions({
   /** `fanIn`: forward gain over fanIn; `fanOut`: backward gain over fanOut. Default `fanIn`. */
   mode: choice(GAIN_MODES, 'fanIn'),
   /** Default `truncatedNormal`. */
-  distribution: choice(DISTRIBUTIONS, 'truncatedNormal'),
+  distribution: choice(DISTRIBUTIONS, 'truncatedNormal', UNTRUNCATED),
   /** `variance` (exact, default) or `pytorch` (calculateGain's table). */
   criterion: choice(GAIN_CRITERIA, 'variance'),
   ...COMMON_FIELDS,

@@ -11,3 +11,4 @@ export * from './truncated_normal.js';
 export * from './identity.js';
 export * from './sparse.js';
 export * from './from_values.js';
+export * from './gate_bias.js';

@@ -19,6 +19,8 @@ export const FAN_MODES: readonly FanMode[] = ['fanIn', 'fanOut', 'fanAvg', 'fanG
 export type Distribution = 'truncatedNormal' | 'normal' | 'uniform';
 /** Every Distribution. */
 export const DISTRIBUTIONS: readonly Distribution[] = ['truncatedNormal', 'normal', 'uniform'];
+/** Keras's name for the plain normal. */
+export const UNTRUNCATED: Readonly<Record<string, 'normal'>> = { untruncatedNormal: 'normal' };
 
 /** The parameters of one variance-scaling draw. */
 export interface VarianceScalingParams {

@@ -1,7 +1,7 @@
 /** Orthogonal initialization with a gain. */
 import { InitializerConfigError } from '../errors.js';
 import { checkShape } from '../math/shape.js';
-import { OptionsOf, SEED_FIELD, defineOptions, positive } from '../options.js';
+import { OptionsOf, SEED_FIELD, defineOptions, integerIn, positive } from '../options.js';
 import { randomOrthogonal } from '../sampling/orthogonal.js';
 import { generatorFor } from '../sampling/prng.js';
 import { CLASS_PREFIX, ConfiguredInitializer, StockTranslation } from './base.js';
@@ -9,6 +9,11 @@ import { CLASS_PREFIX, ConfiguredInitializer, StockTranslation } from './base.js
 const SPEC = defineOptions({
   /** Multiplier g of the orthogonal matrix; default 1. */
   gain: positive(1),
+  /**
+   * Gate blocks k: the last axis splits into k blocks of cols / k (a recurrent kernel [units, k units]:
+   * LSTM 4, GRU 3), each orthogonal on its own; default 1 (the whole matrix, as Keras and tfjs do).
+   */
+  gates: integerIn(1, 1, 64),
   /** Same seed, same values on every apply; null or omitted: fresh values each time. */
   seed: SEED_FIELD,
 });
@@ -21,6 +26,9 @@ export interface OrthogonalOptions extends OptionsOf<typeof SPEC> {}
  * neural networks", ICLR 2014: W = g Q, Q Haar-distributed with orthonormal columns
  * (rows when rows < cols). The shape is flattened to [prod(shape[:-1]), shape[-1]]
  * as Keras does; Q from Householder QR of a Gaussian matrix with sign(diag R) folded in.
+ * With `gates: k` the columns split into k blocks [rows, cols / k], each an independent g Q (one per
+ * gate of a recurrent kernel, as Flax initializes them), so every gate's recurrent matrix is itself
+ * orthogonal; tfjs's gate order is LSTM (i, f, c, o), GRU (z, r, h).
  */
 export class Orthogonal extends ConfiguredInitializer<typeof SPEC> {
   /** Registered name. */
@@ -38,12 +46,27 @@ export class Orthogonal extends ConfiguredInitializer<typeof SPEC> {
     if (shape.length < 2) throw new InitializerConfigError(owner, 'shape', shape, 'of rank 2 or more');
     const cols = shape[shape.length - 1];
     const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
-    return randomOrthogonal(rows, cols, generatorFor(this.config.seed), this.config.gain);
+    const { gain, gates, seed } = this.config;
+    const rng = generatorFor(seed);
+    if (gates === 1) return randomOrthogonal(rows, cols, rng, gain);
+    if (cols % gates !== 0) {
+      throw new InitializerConfigError(owner, 'gates', gates, `a divisor of the last dimension (${cols})`);
+    }
+    const width = cols / gates;
+    const out = new Float32Array(rows * cols);
+    for (let g = 0; g < gates; g++) {
+      const block = randomOrthogonal(rows, width, rng, gain);
+      for (let r = 0; r < rows; r++) out.set(block.subarray(r * width, (r + 1) * width), r * cols + g * width);
+    }
+    return out;
   }
 
-  /** Stock `Orthogonal` draws the same distribution (Haar, times the gain). */
+  /** Stock `Orthogonal` draws the same distribution (Haar, times the gain) when there is one gate block. */
   toStock(): StockTranslation {
-    return { className: 'Orthogonal', config: { gain: this.config.gain, seed: this.config.seed }, exact: true };
+    const config = { gain: this.config.gain, seed: this.config.seed };
+    if (this.config.gates === 1) return { className: 'Orthogonal', config, exact: true };
+    const reason = 'stock Orthogonal makes the whole matrix orthogonal, not each gate block';
+    return { className: 'Orthogonal', config, exact: false, reason };
   }
 }
 

@@ -4,12 +4,12 @@
  */
 import { OptionsOf, choice, defineOptions, positive } from '../options.js';
 import { CLASS_PREFIX } from './base.js';
-import { COMMON_FIELDS, Distribution, VarianceScalingParams, VarianceScalingPreset } from './core.js';
+import { COMMON_FIELDS, Distribution, UNTRUNCATED, VarianceScalingParams, VarianceScalingPreset } from './core.js';
 
 /** Normal presets may drop the truncation (PyTorch draws untruncated normals). */
 const NORMAL_FIELDS = defineOptions({
   /** Default `truncatedNormal` (Keras; std exact); `normal` matches PyTorch's `*_normal_`. */
-  distribution: choice(['truncatedNormal', 'normal'], 'truncatedNormal'),
+  distribution: choice(['truncatedNormal', 'normal'], 'truncatedNormal', UNTRUNCATED),
 });
 
 // ---------------------------------------------------------------- Glorot

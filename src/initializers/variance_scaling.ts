@@ -2,7 +2,14 @@
 import { InitializerConfigError } from '../errors.js';
 import { OptionsOf, choice, defineOptions, positive } from '../options.js';
 import { CLASS_PREFIX } from './base.js';
-import { COMMON_FIELDS, DISTRIBUTIONS, FAN_MODES, VarianceScalingParams, VarianceScalingPreset } from './core.js';
+import {
+  COMMON_FIELDS,
+  DISTRIBUTIONS,
+  FAN_MODES,
+  UNTRUNCATED,
+  VarianceScalingParams,
+  VarianceScalingPreset,
+} from './core.js';
 
 const OWNER = `${CLASS_PREFIX}VarianceScaling`;
 const SPEC = defineOptions({
@@ -11,7 +18,7 @@ const SPEC = defineOptions({
   /** Which fan divides the scale; default `fanIn`. */
   mode: choice(FAN_MODES, 'fanIn'),
   /** Default `truncatedNormal` (cut at 2 sigma, std exact). */
-  distribution: choice(DISTRIBUTIONS, 'truncatedNormal'),
+  distribution: choice(DISTRIBUTIONS, 'truncatedNormal', UNTRUNCATED),
   ...COMMON_FIELDS,
 });
 

@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   DISTRIBUTIONS,
+  UNTRUNCATED,
   VarianceScalingParams,
   modeFan,
   varianceScalingStd,
@@ -38,7 +39,7 @@ const SPEC = defineOptions({
   /** Gain formula: `variance` (exact, default) or `pytorch` (calculateGain). */
   criterion: choice(GAIN_CRITERIA, 'variance'),
   /** Default `truncatedNormal` (std exact). */
-  distribution: choice(DISTRIBUTIONS, 'truncatedNormal'),
+  distribution: choice(DISTRIBUTIONS, 'truncatedNormal', UNTRUNCATED),
   /** Model-level seed; each kernel gets its own seed derived from it. Omitted: fresh values. */
   seed: SEED_FIELD,
   /** Set biases to zero (default true; with rule `pytorchDefault`, false keeps them instead of drawing them). */

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { HeNormal, INITIALIZER_CLASSES } from 'tfjs-initializers';
-import { RECORDS, fitsDense, kernelFor } from '../records';
+import { initializerConfigs, sequentialLayers } from '../records';
 
 interface Check {
   name: string;
@@ -18,34 +18,10 @@ interface Check {
 
 type Cls = (typeof INITIALIZER_CLASSES)[number];
 
-/** Dense 5 -> 8 -> 3 with the class in both kernels; for a conv-only class, Reshape -> Conv1D [3, 1, 8] -> Flatten -> Dense. */
-function build(cls: Cls): tf.Sequential {
-  const layers = fitsDense(RECORDS[cls.className])
-    ? [
-        tf.layers.dense({
-          units: 8,
-          inputShape: [5],
-          activation: 'relu',
-          kernelInitializer: kernelFor(cls, 'dense', [5, 8]) as never,
-        }),
-        tf.layers.dense({ units: 3, kernelInitializer: kernelFor(cls, 'dense', [8, 3]) as never }),
-      ]
-    : [
-        tf.layers.reshape({ targetShape: [5, 1], inputShape: [5] }),
-        tf.layers.conv1d({
-          filters: 8,
-          kernelSize: 3,
-          activation: 'relu',
-          kernelInitializer: kernelFor(cls, 'conv', [3, 1, 8]) as never,
-        }),
-        tf.layers.flatten(),
-        tf.layers.dense({ units: 3, kernelInitializer: kernelFor(cls, 'dense', [24, 3]) as never }),
-      ];
-  return tf.sequential({ layers });
-}
+/** A Sequential on inputs [batch, 5] with the class in every slot it fits (test/records.ts). */
+const build = (cls: Cls): tf.Sequential => tf.sequential({ layers: sequentialLayers(cls) });
 
-const kernelConfigs = (m: tf.LayersModel): string =>
-  JSON.stringify(m.layers.map((l) => (l.getConfig() as { kernelInitializer: unknown }).kernelInitializer));
+const kernelConfigs = (m: tf.LayersModel): string => JSON.stringify(initializerConfigs(m));
 const same = (a: ArrayLike<number>, b: ArrayLike<number>): boolean =>
   a.length === b.length && Array.from(a).every((v, i) => Object.is(v, b[i]));
 

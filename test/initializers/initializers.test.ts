@@ -200,6 +200,21 @@ describe('VarianceScaling core', () => {
   });
 });
 
+describe('Keras and PyTorch spellings of option values', () => {
+  it("snake_case values and Keras's untruncated_normal are read as the camelCase values the config stores", () => {
+    const keras = new VarianceScaling({
+      scale: 2,
+      mode: 'fan_avg' as never,
+      distribution: 'untruncated_normal' as never,
+    });
+    expect(keras.getConfig()).toMatchObject({ mode: 'fanAvg', distribution: 'normal' });
+    expect(new VarianceScaling({ distribution: 'truncated_normal' as never }).getConfig().distribution).toBe(
+      'truncatedNormal',
+    );
+    expect(new HeNormal({ mode: 'fan_out' as never }).getConfig().mode).toBe('fanOut');
+  });
+});
+
 describe('fan axes as groups (JAX in_axis/out_axis sequences, batch_axis)', () => {
   it('an attention kernel [32, 8, 16] with inAxis 0, outAxis [1, 2] gets std sqrt(1 / 32) from LeCun', () => {
     const values = draw(leCunNormal({ inAxis: 0, outAxis: [1, 2], seed: 4, distribution: 'normal' }), [32, 8, 16]);
@@ -304,8 +319,8 @@ describe('bad input is rejected with field, value and what is allowed', () => {
     ],
     [
       'unknown mode',
-      () => new VarianceScaling({ mode: 'fan_in' as never }),
-      /mode must be one of 'fanIn', 'fanOut', 'fanAvg', 'fanGeoAvg'; got "fan_in"/,
+      () => new VarianceScaling({ mode: 'fan_inn' as never }),
+      /mode must be one of 'fanIn', 'fanOut', 'fanAvg', 'fanGeoAvg'; got "fan_inn"/,
     ],
     [
       'unknown distribution',

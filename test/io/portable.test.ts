@@ -13,7 +13,7 @@ import {
   toPortable,
 } from '../../src';
 import { moments, stdTolerance } from '../helpers';
-import { RECORDS, fitsDense, kernelFor } from '../records';
+import { sequentialLayers } from '../records';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -113,20 +113,11 @@ describe('toPortable', () => {
 
   for (const cls of INITIALIZER_CLASSES) {
     it(`${cls.className}: translated to a stock class that loads without the plugin, or left with its reason`, async () => {
-      const dense = fitsDense(RECORDS[cls.className]);
-      const kernel = dense ? [5, 8] : [3, 5, 8];
-      const layer = dense
-        ? tf.layers.dense({ units: 8, inputShape: [5], kernelInitializer: kernelFor(cls, 'dense', kernel) as never })
-        : tf.layers.conv1d({
-            filters: 8,
-            kernelSize: 3,
-            inputShape: [6, 5],
-            kernelInitializer: kernelFor(cls, 'conv', kernel) as never,
-          });
-      const model = tf.sequential({ layers: [layer] });
+      const model = tf.sequential({ layers: sequentialLayers(cls) });
       const { modelTopology, entries, loadsWithoutPlugin } = toPortable(model);
-      expect(entries).toHaveLength(1);
-      const [entry] = entries;
+      const ours = entries.filter((e) => e.className === cls.className);
+      expect(ours.length).toBeGreaterThan(0);
+      const [entry] = ours;
       expect(entry.className).toBe(cls.className);
       if (entry.stockClassName === null) {
         expect(loadsWithoutPlugin).toBe(false);
@@ -139,7 +130,7 @@ describe('toPortable', () => {
         // Identity refuses non-square kernels, which its reason says)
         if (entry.exact) {
           const stock = await tf.models.modelFromJSON({ modelTopology });
-          expect(stock.layers[0].getWeights()[0].shape).toEqual(kernel);
+          expect(stock.getWeights().map((w) => w.shape)).toEqual(model.getWeights().map((w) => w.shape));
           stock.dispose();
         }
       }
