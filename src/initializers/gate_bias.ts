@@ -12,13 +12,19 @@ import { CLASS_PREFIX, ConfiguredInitializer, StockTranslation } from './base.js
 /** Recurrent cells whose gate layout these initializers know. */
 export type GatedCell = 'lstm' | 'gru';
 
+/** The gate layout of a tfjs recurrent cell. */
+export interface GateLayout {
+  /** Gate names in block order. */
+  names: readonly string[];
+  /** Block of the gate that keeps the previous state (LSTM f, GRU z). */
+  keep: number;
+  /** Block of the input gate, or null where the input weight is 1 - keep (GRU). */
+  input: number | null;
+}
+
 /** Where each gate's block sits in a tfjs recurrent bias (and in the columns of its kernels). */
-export const GATE_LAYOUTS: Readonly<
-  Record<GatedCell, { names: readonly string[]; keep: number; input: number | null }>
-> = {
-  /** i, f, c, o: forget gate block 1, input gate block 0. */
+export const GATE_LAYOUTS: Readonly<Record<GatedCell, GateLayout>> = {
   lstm: { names: ['i', 'f', 'c', 'o'], keep: 1, input: 0 },
-  /** z, r, h: update gate z (h = z h_prev + (1 - z) h~) block 0; the input weight is 1 - z, no gate of its own. */
   gru: { names: ['z', 'r', 'h'], keep: 0, input: null },
 };
 
