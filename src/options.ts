@@ -68,6 +68,17 @@ export interface AxesField {
   /** Upper bound. */
   readonly max: number;
 }
+/** A finite number >= min, or one of a few named values (e.g. `forgetBias`: a number or 'chrono'). */
+export interface NumberOrChoiceField<A extends string = string, D extends number | A = number | A> {
+  /** Discriminant. */
+  readonly kind: 'numberOrChoice';
+  /** Value when the option is omitted or null. */
+  readonly default: D;
+  /** Lower bound of the numbers. */
+  readonly min: number;
+  /** The named values allowed besides numbers. */
+  readonly values: readonly A[];
+}
 /** A list of finite numbers of at most `maxLength` entries; null when unset. */
 export interface NumbersField {
   /** Discriminant. */
@@ -81,7 +92,8 @@ export interface NumbersField {
 }
 
 /** Any option declaration. */
-export type Field = NumberField | IntegerField | ChoiceField | BooleanField | AxesField | NumbersField;
+export type Field =
+  NumberField | IntegerField | ChoiceField | BooleanField | AxesField | NumbersField | NumberOrChoiceField;
 /** A record of option declarations, keyed by option name. */
 export type OptionSpec = Readonly<Record<string, Field>>;
 /** Any value a parsed option can hold. */
@@ -102,7 +114,9 @@ export type ValueOf<F> =
             ? number | number[] | null
             : F extends NumbersField
               ? number[] | null
-              : never;
+              : F extends NumberOrChoiceField<infer A>
+                ? number | A
+                : never;
 /** What a caller may pass for a field (null or omitted selects the default). */
 export type InputOf<F> = F extends ChoiceField<string, infer D, infer In> ? In | Nullable<D> : ValueOf<F>;
 
@@ -140,6 +154,8 @@ export function describeField(spec: Field): string {
       return `one of ${spec.values.map((v) => `'${v}'`).join(', ')}${nullable}`;
     case 'boolean':
       return 'true or false';
+    case 'numberOrChoice':
+      return `a finite number >= ${spec.min}, or ${spec.values.map((v) => `'${v}'`).join(', ')}`;
     case 'axes':
       return `an integer in [${spec.min}, ${spec.max}] or a non-empty list of distinct ones${nullable}`;
     case 'numbers':
@@ -177,6 +193,9 @@ function parseField(owner: string, key: string, spec: Field, raw: unknown): Opti
     }
     case 'boolean':
       return typeof raw === 'boolean' ? raw : fail();
+    case 'numberOrChoice':
+      if (typeof raw === 'string') return spec.values.includes(raw) ? raw : fail();
+      return typeof raw === 'number' && Number.isFinite(raw) && raw >= spec.min ? raw : fail();
     case 'axes': {
       if (isInteger(raw, spec.min, spec.max)) return raw;
       const ok =
@@ -268,6 +287,14 @@ export function axes(min = -32, max = 31): AxesField {
 /** An optional list of finite numbers (at most `maxLength`); `required` refuses null. */
 export function numbers(maxLength: number, required = false): NumbersField {
   return { kind: 'numbers', default: null, maxLength, required };
+}
+/** A finite number >= min, or one of `values`. */
+export function numberOr<const A extends string, const D extends number | A>(
+  defaultValue: D,
+  min: number,
+  values: readonly A[],
+): NumberOrChoiceField<A, D> {
+  return { kind: 'numberOrChoice', default: defaultValue, min, values };
 }
 /** An optional seed: null (fresh values on every apply) or an integer with |seed| <= 2^53 - 1. */
 export const SEED_FIELD: IntegerField<null> = integerIn(null, -MAX_SEED, MAX_SEED);

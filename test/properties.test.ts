@@ -36,6 +36,8 @@ function validValue(field: Field): fc.Arbitrary<unknown> {
         return fc.boolean();
       case 'axes':
         return fc.integer({ min: field.min, max: field.max });
+      case 'numberOrChoice':
+        return fc.oneof(fc.double({ min: field.min, max: 1e3, noNaN: true }), fc.constantFrom(...field.values));
       case 'numbers':
         return fc.array(fc.double({ min: -10, max: 10, noNaN: true }), { maxLength: Math.min(field.maxLength, 16) });
     }

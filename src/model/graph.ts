@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ActivationName, DEFAULT_ALPHA, canonicalActivation } from '../math/activations.js';
-import type { FanLayout } from '../math/fans.js';
+import { kernelSlots } from './roles.js';
 
 /** A nonlinearity as found in the model; `data` marks a model input (no nonlinearity, gain 1). */
 export interface FoundActivation {
@@ -16,33 +16,7 @@ export interface FoundActivation {
   layer?: Layer;
 }
 
-/** One kernel of a layer, with its weight index and fan layout. */
-export interface KernelSlot {
-  /** index into layer.getWeights() */
-  index: number;
-  name: string;
-  layout: FanLayout;
-}
-
 type Layer = tf.layers.Layer;
-
-const KERNEL_LAYERS: Readonly<Record<string, Array<{ weight: string; layout: FanLayout }>>> = {
-  Dense: [{ weight: 'kernel', layout: 'auto' }],
-  Conv1D: [{ weight: 'kernel', layout: 'auto' }],
-  Conv2D: [{ weight: 'kernel', layout: 'auto' }],
-  Conv3D: [{ weight: 'kernel', layout: 'auto' }],
-  Conv2DTranspose: [{ weight: 'kernel', layout: 'convTranspose' }],
-  Conv3DTranspose: [{ weight: 'kernel', layout: 'convTranspose' }],
-  DepthwiseConv2D: [{ weight: 'depthwise_kernel', layout: 'depthwise' }],
-  SeparableConv1D: [
-    { weight: 'depthwise_kernel', layout: 'depthwise' },
-    { weight: 'pointwise_kernel', layout: 'auto' },
-  ],
-  SeparableConv2D: [
-    { weight: 'depthwise_kernel', layout: 'depthwise' },
-    { weight: 'pointwise_kernel', layout: 'auto' },
-  ],
-};
 
 /** Layers that pass values through unchanged in scale (looked through when searching activations). */
 const PASS_THROUGH = new Set([
@@ -59,19 +33,9 @@ const PASS_THROUGH = new Set([
 /** Activation layers and how to read their nonlinearity. */
 const ACTIVATION_LAYERS = new Set(['Activation', 'ReLU', 'LeakyReLU', 'ELU', 'PReLU', 'Softmax', 'ThresholdedReLU']);
 
+/** The layer's class name, e.g. `Dense`. */
 export function className(layer: Layer): string {
   return layer.getClassName();
-}
-
-/** The kernel weights of a layer this package knows, or [] for layers it does not. */
-export function kernelSlots(layer: Layer): KernelSlot[] {
-  const spec = KERNEL_LAYERS[className(layer)];
-  if (!spec) return [];
-  const names = layer.weights.map((w) => w.originalName.split('/').pop() as string);
-  return spec.flatMap(({ weight, layout }) => {
-    const index = names.indexOf(weight);
-    return index >= 0 ? [{ index, name: layer.weights[index].originalName, layout }] : [];
-  });
 }
 
 export function isKernelLayer(layer: Layer): boolean {

@@ -8,15 +8,23 @@
  *   does all conv and inner-product layers); `includeOutputLayer: false` skips the last one;
  * - the variance is that of the layer's pre-activation output over all batch elements and
  *   units, measured through a linear twin of the layer when tfjs fuses the activation;
- * - for layers with two kernels (SeparableConv), the last (pointwise) kernel is scaled.
+ * - for layers with two kernels (SeparableConv), the last (pointwise) kernel is scaled;
+ * - recurrent layers (SimpleRNN, LSTM, GRU, `rnn` with their cells, bare or in Bidirectional) get an
+ *   input-kernel LSUV: pre-initialized with an orthonormal input kernel, an orthogonal recurrent kernel
+ *   per gate and the forget-gate bias 1 (LSTM f, GRU z), then the input kernel of the (first) cell is
+ *   scaled until the input projection x W_in, every gate's pre-activation input, has unit variance on the
+ *   batch. The recurrent kernel stays orthogonal. Unit variance of the layer's *output* is not the target:
+ *   an LSTM's output o tanh(c) is bounded, so scaling toward it only saturates the gates.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ModelError } from '../errors.js';
 import { Orthogonal } from '../initializers/orthogonal.js';
 import { ConfigOf, OptionsOf, SEED_FIELD, defineOptions, flag, integerIn, parseOptions, positive } from '../options.js';
 import { Xoshiro128, freshSeed } from '../sampling/prng.js';
-import { isChain, kernelLayers, kernelSlots, replaceWeights } from './graph.js';
-import { intermediateValues, linearProbe, tensorStats } from './probe.js';
+import { ForgetGateBias } from '../initializers/gate_bias.js';
+import { isChain, replaceWeights } from './graph.js';
+import { WeightSlot, isRecurrentLayer, kernelSlots, weightSlots } from './roles.js';
+import { firstInputKernels, inputProjection, intermediateValues, linearProbe, tensorStats } from './probe.js';
 import { Progress, checkModel, withRollback } from './transaction.js';
 
 const OWNER = 'lsuv';
@@ -46,18 +54,34 @@ export interface LsuvLayerReport {
   converged: boolean;
 }
 
+/** The pre-initialization a weight gets, by role: orthonormal kernels, per-gate orthogonal recurrent kernels, biases. */
+function preInitValue(slot: WeightSlot, shape: number[], seed: number): tf.Tensor | null {
+  const role = slot.role;
+  switch (role.role) {
+    case 'kernel':
+    case 'inputKernel':
+      return new Orthogonal({ seed }).apply(shape);
+    case 'recurrentKernel':
+      return new Orthogonal({ gates: role.gates, seed }).apply(shape);
+    case 'bias':
+      return role.cell === 'lstm' || role.cell === 'gru'
+        ? new ForgetGateBias({ cell: role.cell }).apply(shape)
+        : tf.zeros(shape);
+    default:
+      return null;
+  }
+}
+
 function orthonormalPreInit(layers: tf.layers.Layer[], seed: number, progress: Progress): void {
   const seeds = new Xoshiro128(seed);
   for (const layer of layers) {
     progress.layer = layer.name;
-    const weights = layer.getWeights();
-    const kernels = new Map(
-      kernelSlots(layer).map((slot) => [
-        slot.index,
-        new Orthogonal({ seed: seeds.nextInt32() >>> 0 }).apply(weights[slot.index].shape),
-      ]),
-    );
-    replaceWeights(layer, kernels, true);
+    const replacements = new Map<number, tf.Tensor>();
+    for (const slot of weightSlots(layer) ?? []) {
+      const value = preInitValue(slot, layer.weights[slot.index].shape as number[], seeds.nextInt32() >>> 0);
+      if (value) replacements.set(slot.index, value);
+    }
+    replaceWeights(layer, replacements, false);
   }
 }
 
@@ -94,9 +118,9 @@ function run(
   progress: Progress,
 ): LsuvLayerReport[] {
   const { tolerance, maxIterations } = o;
-  let layers = kernelLayers(model);
-  if (!o.includeOutputLayer) layers = layers.slice(0, -1);
-  orthonormalPreInit(kernelLayers(model), o.seed ?? freshSeed(), progress);
+  const all = model.layers.filter((l) => kernelSlots(l).length > 0 || isRecurrentLayer(l));
+  const layers = o.includeOutputLayer ? all : all.slice(0, -1);
+  orthonormalPreInit(all, o.seed ?? freshSeed(), progress);
   const reports: LsuvLayerReport[] = [];
   const targets = new Set(layers);
   // A chain is walked once, layer by layer; other graphs recompute each layer's input.
@@ -115,7 +139,8 @@ function run(
       const input = chain ? (h as tf.Tensor) : intermediateValues(model, batch, [layer.input as tf.SymbolicTensor])[0];
       h = null; // `input` owns the chain's tensor now
       try {
-        reports.push(scaleLayer(layer, input, tolerance, maxIterations));
+        const scale = isRecurrentLayer(layer) ? scaleRecurrent : scaleLayer;
+        reports.push(scale(layer, input, tolerance, maxIterations));
         if (chain) h = layer.apply(input) as tf.Tensor;
       } finally {
         tf.dispose(input);
@@ -155,4 +180,30 @@ function scaleLayer(
   } finally {
     probe?.dispose();
   }
+}
+
+/** Input-kernel LSUV for a recurrent layer: scales the first input kernels until Var(x W_in) = 1 within tolerance. */
+function scaleRecurrent(
+  layer: tf.layers.Layer,
+  input: tf.Tensor,
+  tolerance: number,
+  maxIterations: number,
+): LsuvLayerReport {
+  const slots = firstInputKernels(layer);
+  const inputProjectionVariance = (): number =>
+    tf.tidy(() => {
+      const { std } = tensorStats(inputProjection(layer, input));
+      return std * std;
+    });
+  let iterations = 0;
+  let variance: number;
+  for (;;) {
+    variance = inputProjectionVariance();
+    if (Math.abs(variance - 1) < tolerance || iterations === maxIterations || !(variance > 0)) break;
+    const weights = layer.getWeights();
+    const scaled = new Map(slots.map((s) => [s.index, tf.div(weights[s.index], Math.sqrt(variance))]));
+    replaceWeights(layer, scaled, false);
+    iterations++;
+  }
+  return { layer: layer.name, iterations, variance, converged: Math.abs(variance - 1) < tolerance };
 }

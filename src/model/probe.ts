@@ -4,6 +4,7 @@
  * layer (`tf.layers.dense({activation: 'relu'})` returns post-activation values).
  */
 import * as tf from '@tensorflow/tfjs';
+import { WeightSlot, weightSlots } from './roles.js';
 
 type Layer = tf.layers.Layer;
 let probeCounter = 0;
@@ -54,4 +55,22 @@ export function tensorStats(t: tf.Tensor): { mean: number; std: number; secondMo
     return [m, s];
   });
   return { mean, std: Math.sqrt(Math.max(0, secondMoment - mean * mean)), secondMoment };
+}
+
+/** The first cells' input kernels of a recurrent layer (both directions of a Bidirectional). */
+export function firstInputKernels(layer: Layer): WeightSlot[] {
+  return (weightSlots(layer) ?? []).filter((s) => s.role.role === 'inputKernel' && s.role.first);
+}
+
+/**
+ * A recurrent layer's input projection x W_in on `input` [batch, time, features], over every time step and
+ * gate of its first cells (both directions of a Bidirectional), flattened: the part of every gate's
+ * pre-activation that comes from the input, the recurrent analogue of a Dense pre-activation.
+ */
+export function inputProjection(layer: Layer, input: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const weights = layer.getWeights();
+    const x = input.reshape([-1, input.shape[input.shape.length - 1] as number]);
+    return tf.concat(firstInputKernels(layer).map((s) => tf.matMul(x, weights[s.index]).reshape([-1])));
+  });
 }

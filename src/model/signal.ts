@@ -1,5 +1,5 @@
 /**
- * Signal-propagation diagnostics: per kernel layer, the spread of pre-activations and
+ * Signal-propagation diagnostics: per kernel, recurrent or embedding layer, the spread of pre-activations and
  * activations on a batch (forward) and of the loss gradient with respect to the kernel and
  * the pre-activation (backward), with vanishing / exploding flags: activations relative to the
  * first layer, gradients relative to the last.
@@ -7,16 +7,22 @@
 import * as tf from '@tensorflow/tfjs';
 import { ModelError } from '../errors.js';
 import { ConfigOf, OptionsOf, choice, defineOptions, numberIn, parseOptions } from '../options.js';
-import { activationAfter, isChain, kernelLayers, kernelSlots } from './graph.js';
-import { intermediateValues, linearProbe, tensorStats } from './probe.js';
+import { FoundActivation, activationAfter, isChain } from './graph.js';
+import { isRecurrentLayer, kernelSlots } from './roles.js';
+import { inputProjection, intermediateValues, linearProbe, tensorStats } from './probe.js';
 import { checkModel } from './transaction.js';
 
-/** Signal statistics of one kernel layer. */
+/** Signal statistics of one layer. */
 export interface SignalLayer {
   /** Layer name. */
   layer: string;
-  /** 1-based position among kernel layers. */
+  /** 1-based position among the rows. */
   depth: number;
+  /**
+   * `kernel` (Dense, Conv: pre is the linear output), `recurrent` (SimpleRNN/LSTM/GRU: pre is the input
+   * projection x W_in over every gate and step, post the layer's output) or `embedding` (pre = post = the output).
+   */
+  kind: 'kernel' | 'recurrent' | 'embedding';
   /** The nonlinearity after the layer, e.g. `relu` or `leakyRelu(0.2)`. */
   activation: string;
   /** Std of the pre-activation (the layer's linear output) over the batch and units. */
@@ -148,29 +154,47 @@ export function signalPropagation(
     const message = `${OWNER}: the backward pass needs ${allowed.replace(' when labels y are given', '')}; call it without y for forward statistics`;
     throw new ModelError(OWNER, 'model', model.name, allowed, message);
   }
-  const layers = kernelLayers(model);
-  const afters = layers.map((l) => activationAfter(l));
+  // Kernel layers, recurrent layers and embeddings, in model order (roles.ts).
+  const layers = model.layers.filter(
+    (l) => kernelSlots(l).length > 0 || isRecurrentLayer(l) || l.getClassName() === 'Embedding',
+  );
+  const kindOf = (l: tf.layers.Layer): SignalLayer['kind'] =>
+    kernelSlots(l).length > 0 ? 'kernel' : isRecurrentLayer(l) ? 'recurrent' : 'embedding';
+  const afters = layers.map((l) => (kindOf(l) === 'kernel' ? activationAfter(l) : null));
   const symbolic = layers.flatMap((l, i) => [
     l.input as tf.SymbolicTensor,
-    (afters[i].layer ?? l).output as tf.SymbolicTensor,
+    (afters[i]?.layer ?? l).output as tf.SymbolicTensor,
   ]);
   const values = intermediateValues(model, x, symbolic);
   const probes = new Map<tf.layers.Layer, tf.layers.Layer>();
   let rows: SignalLayer[];
   try {
     rows = layers.map((layer, i) => {
-      const input = values[2 * i];
-      const probe = linearProbe(layer, input);
-      probes.set(layer, probe);
-      const preS = tf.tidy(() => tensorStats(probe.apply(input) as tf.Tensor));
-      const postS = tensorStats(values[2 * i + 1]);
-      const a = afters[i];
+      const [input, output] = [values[2 * i], values[2 * i + 1]];
+      const kind = kindOf(layer);
+      let pre: { std: number; secondMoment: number };
+      let activation: string;
+      if (kind === 'kernel') {
+        const probe = linearProbe(layer, input);
+        probes.set(layer, probe);
+        pre = tf.tidy(() => tensorStats(probe.apply(input) as tf.Tensor));
+        const a = afters[i] as FoundActivation;
+        activation = `${a.name}${a.alpha !== undefined ? `(${a.alpha})` : ''}`;
+      } else if (kind === 'recurrent') {
+        pre = tf.tidy(() => tensorStats(inputProjection(layer, input)));
+        activation = 'recurrent';
+      } else {
+        pre = tensorStats(output);
+        activation = 'embedding';
+      }
+      const postS = tensorStats(output);
       return {
         layer: layer.name,
         depth: i + 1,
-        activation: `${a.name}${a.alpha !== undefined ? `(${a.alpha})` : ''}`,
-        preStd: preS.std,
-        preSecondMoment: preS.secondMoment,
+        kind,
+        activation,
+        preStd: pre.std,
+        preSecondMoment: pre.secondMoment,
         postStd: postS.std,
         postSecondMoment: postS.secondMoment,
         gradKernelStd: null,

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { initializeModel, lsuv, signalPropagation, varianceGain, heNormal } from '../../src';
+import type { LayerInitReport } from '../../src';
 import { moments, stdTolerance } from '../helpers';
 
 beforeAll(async () => {
@@ -28,6 +29,9 @@ function mlp(
   return m;
 }
 
+/** The report rows of feed-forward kernels. */
+const kernelRows = (report: LayerInitReport[]): LayerInitReport[] => report.filter((r) => r.role === 'kernel');
+
 describe('initializeModel', () => {
   it('takes the gain from the input-side nonlinearity (fanIn), data for the first layer', () => {
     const m = tf.sequential({
@@ -39,7 +43,7 @@ describe('initializeModel', () => {
       ],
     });
     const before = tf.memory().numTensors;
-    const report = initializeModel(m, { seed: 1 });
+    const report = kernelRows(initializeModel(m, { seed: 1 }));
     expect(tf.memory().numTensors).toBe(before);
     expect(report.map((r) => r.activation?.split(' ')[0])).toEqual(['data', 'leakyRelu(0.2)', 'tanh']);
     expect(report[0].gain).toBe(1);
@@ -59,10 +63,10 @@ describe('initializeModel', () => {
     const m = tf.sequential({
       layers: [tf.layers.dense({ units: 50, inputShape: [40], activation: 'relu' }), tf.layers.dense({ units: 10 })],
     });
-    const out = initializeModel(m, { seed: 1, mode: 'fanOut' });
+    const out = kernelRows(initializeModel(m, { seed: 1, mode: 'fanOut' }));
     expect(out.map((r) => r.activation?.split(' ')[0])).toEqual(['relu', 'linear']);
     expect(out[0].fan).toBe(50);
-    const py = initializeModel(m, { seed: 1, rule: 'pytorch', criterion: 'pytorch' });
+    const py = kernelRows(initializeModel(m, { seed: 1, rule: 'pytorch', criterion: 'pytorch' }));
     expect(py[0].gain).toBe(Math.SQRT2);
     expect(py[1].gain).toBe(1);
     m.dispose();
@@ -92,9 +96,10 @@ describe('initializeModel', () => {
       .apply(h) as tf.SymbolicTensor;
     h = tf.layers.conv2dTranspose({ filters: 4, kernelSize: 3, padding: 'same' }).apply(h) as tf.SymbolicTensor;
     h = tf.layers.batchNormalization().apply(h) as tf.SymbolicTensor;
+    h = tf.layers.prelu().apply(h) as tf.SymbolicTensor;
     const model = tf.model({ inputs: input, outputs: h });
     const report = initializeModel(model, { seed: 2 });
-    const rows = report.filter((r) => r.weight);
+    const rows = kernelRows(report);
     expect(rows.map((r) => r.className)).toEqual([
       'Conv2D',
       'DepthwiseConv2D',
@@ -108,7 +113,15 @@ describe('initializeModel', () => {
     expect(rows[3].activation).toMatch(/^linear/); // pointwise kernel after the depthwise one
     expect(rows[4].activation).toMatch(/^selu/);
     expect(rows[4].fan).toBe(9 * 6); // transpose: fanIn counts the input channels
-    expect(report.find((r) => r.className === 'BatchNormalization')?.skipped).toMatch(/left untouched/);
+    expect(report.filter((r) => r.className === 'BatchNormalization').map((r) => [r.role, r.note])).toEqual([
+      ['gamma', 'ones'],
+      ['beta', 'zeros'],
+      ['movingMean', 'zeros'],
+      ['movingVariance', 'ones'],
+    ]);
+    expect(report.find((r) => r.className === 'PReLU')?.skipped).toMatch(
+      /unknown layer type with weights: left untouched/,
+    );
     model.dispose();
   });
 
@@ -120,7 +133,7 @@ describe('initializeModel', () => {
     const out = tf.layers.dense({ units: 10 }).apply(flat) as tf.SymbolicTensor;
     const m = tf.model({ inputs: input, outputs: out });
     const before = tf.memory().numTensors;
-    const report = initializeModel(m, { rule: 'pytorchDefault', seed: 3 });
+    const report = kernelRows(initializeModel(m, { rule: 'pytorchDefault', seed: 3 }));
     expect(tf.memory().numTensors).toBe(before);
     // PyTorch fan_in: Conv2d(3, 16, 3) 3*9 = 27; ConvTranspose2d(16, 5, 2) weight [16, 5, 2, 2]: 5*4 = 20; Linear 7*7*5 = 245
     expect(report.map((r) => r.fan)).toEqual([27, 20, 245]);
