@@ -5,7 +5,9 @@
  *   --json            print the results as JSON instead of a table
  *   --runs N          timed runs per case and side (default 5)
  *   --backends a,b    default cpu,wasm
- *   --all             also time stock orthogonal above 256 on cpu (about a minute a run)
+ *   --all             also time stock orthogonal above 256 on cpu (about a minute a run), and stock
+ *                     LSTM 256 / GRU 256 builds on cpu (minutes each)
+ *   --no-builds       skip the recurrent-layer build cases
  *   --no-rss          skip the peak-RSS measurement (fresh processes)
  */
 const path = require('path');
@@ -23,12 +25,13 @@ const { Xoshiro128 } = require('../dist/cjs/sampling/prng.js');
 const { fillNormal } = require('../dist/cjs/sampling/distributions.js');
 
 function parseArgs(argv) {
-  const args = { json: false, runs: 5, backends: ['cpu', 'wasm'], all: false, rss: true };
+  const args = { json: false, runs: 5, backends: ['cpu', 'wasm'], all: false, rss: true, builds: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--json') args.json = true;
     else if (a === '--all') args.all = true;
     else if (a === '--no-rss') args.rss = false;
+    else if (a === '--no-builds') args.builds = false;
     else if (a === '--runs') {
       const raw = argv[++i];
       args.runs = /^\d+$/.test(String(raw)) ? Number(raw) : raw;
@@ -94,8 +97,10 @@ function cases(backend, args) {
     stock: () => tf.initializers.heNormal({ seed: 1 }),
     mine: () => ours.heNormal({ seed: 1 }),
   });
-  for (const n of [128, 256, 512]) {
-    const skipStock = backend === 'cpu' && n > 256 && !args.all;
+  for (const n of [128, 256, 512, 1024]) {
+    if (n === 1024 && backend !== 'cpu') continue;
+    const skipStock1024 = n === 1024;
+    const skipStock = skipStock1024 || (backend === 'cpu' && n > 256 && !args.all);
     list.push({
       name: `orthogonal ${n}x${n}`,
       shape: [n, n],
@@ -105,6 +110,37 @@ function cases(backend, args) {
     });
   }
   return list;
+}
+
+/**
+ * Building one recurrent layer on a [20, 64] input: stock defaults against the same layer with our
+ * orthogonal() as its recurrentInitializer (the same Haar distribution; the stock one is what makes
+ * building slow). One timed build each, no warm-up: a stock LSTM 256 takes minutes on cpu.
+ */
+function buildCases(backend, args) {
+  const list = [];
+  for (const [kind, units] of [
+    ['lstm', 128],
+    ['lstm', 256],
+    ['gru', 256],
+  ]) {
+    const skipStock = backend === 'cpu' && units > 128 && !args.all;
+    const build = (recurrentInitializer) => () =>
+      tf.sequential({ layers: [tf.layers[kind]({ units, inputShape: [20, 64], recurrentInitializer })] });
+    list.push({
+      name: `build ${kind.toUpperCase()} ${units}`,
+      stock: skipStock ? null : build(undefined),
+      mine: build(ours.orthogonal()),
+    });
+  }
+  return list;
+}
+
+/** Times one build per side (alternating, stock first). */
+function compareBuilds(stock, mine) {
+  const s = stock ? timeOnce(stock) : null;
+  const o = timeOnce(mine);
+  return { stockMs: s, oursMs: o, ratio: s === null ? null : s / o };
 }
 
 /** Peak RSS of one 4096x4096 heNormal in a fresh process. */
@@ -146,6 +182,13 @@ async function main() {
       results.cases.push({ backend, name: c.name, ...r });
       log(
         `| ${c.name} | ${r.stockMs === null ? 'skipped' : r.stockMs.toFixed(1)} | ${r.oursMs.toFixed(1)} | ${r.ratio === null ? '-' : r.ratio.toFixed(1) + 'x'} |`,
+      );
+    }
+    for (const c of args.builds ? buildCases(backend, args) : []) {
+      const r = compareBuilds(c.stock, c.mine);
+      results.cases.push({ backend, name: c.name, ...r });
+      log(
+        `| ${c.name} | ${r.stockMs === null ? 'skipped (--all)' : r.stockMs.toFixed(1)} | ${r.oursMs.toFixed(1)} | ${r.ratio === null ? '-' : r.ratio.toFixed(1) + 'x'} |`,
       );
     }
   }

@@ -84,14 +84,71 @@ export const ARMS: readonly Arm[] = [
   },
 ];
 
+/**
+ * Arms of the sequence tasks (Embedding -> LSTM -> Dense): how the recurrent layer starts. Every arm
+ * uses recurrentActivation 'sigmoid' (Keras 3's default; tfjs's hardSigmoid is flat beyond |x| = 2.5,
+ * which would freeze chrono's large forget biases), so only the initialization differs.
+ */
+export interface SequenceArm {
+  name: string;
+  description: string;
+  /** options for the LSTM layer (stock arms) */
+  lstm: { unitForgetBias?: boolean };
+  /** whether the layers are built with our orthogonal() (fast) instead of the stock initializers */
+  ours: boolean;
+  /** model-level step after the model is built */
+  prepare?(model: tf.LayersModel, seed: number, maxTimescale: number): void;
+}
+
+export const SEQUENCE_ARMS: readonly SequenceArm[] = [
+  {
+    name: 'stock-default',
+    description:
+      'stock tfjs LSTM defaults: glorotUniform kernel, orthogonal recurrent kernel, zero biases (forget gate 1/2)',
+    lstm: {},
+    ours: false,
+  },
+  {
+    name: 'stock-forget-bias',
+    description: 'stock tfjs LSTM with unitForgetBias: true (forget bias 1, as Keras defaults)',
+    lstm: { unitForgetBias: true },
+    ours: false,
+  },
+  {
+    name: 'init-model',
+    description:
+      'ours initializeModel: embedding std 1, He input kernels, orthogonal recurrent kernel per gate, forget bias 1',
+    lstm: {},
+    ours: true,
+    prepare: (model, seed) => {
+      initializeModel(model, { seed });
+    },
+  },
+  {
+    name: 'chrono',
+    description: "ours initializeModel with forgetBias 'chrono' (Tallec & Ollivier 2018), T_max = the sequence length",
+    lstm: {},
+    ours: true,
+    prepare: (model, seed, maxTimescale) => {
+      initializeModel(model, { seed, forgetBias: 'chrono', maxTimescale });
+    },
+  },
+];
+
 /** The arms a task runs when --arms is not given. */
 export const DEFAULT_ARMS = ['stock-default', 'stock-he', 'he', 'glorot-gain', 'activation-aware', 'orthogonal'];
 
-/** Looks arms up by name; throws with the list of known arms. */
-export function findArms(names: readonly string[]): Arm[] {
+/** Looks arms up by name in `list` (the MLP arms by default); throws with the list of known arms. */
+export function findArms<A extends { name: string }>(
+  names: readonly string[],
+  list: readonly A[] = ARMS as never,
+): A[] {
   return names.map((name) => {
-    const arm = ARMS.find((a) => a.name === name);
-    if (!arm) throw new RangeError(`unknown arm '${name}'; known arms: ${ARMS.map((a) => a.name).join(', ')}`);
+    const arm = list.find((a) => a.name === name);
+    if (!arm) throw new RangeError(`unknown arm '${name}'; known arms: ${list.map((a) => a.name).join(', ')}`);
     return arm;
   });
 }
+
+/** Every arm name either kind of task knows. */
+export const ALL_ARM_NAMES = [...new Set([...ARMS.map((a) => a.name), ...SEQUENCE_ARMS.map((a) => a.name)])];

@@ -1,6 +1,7 @@
 /** Dense MLPs whose kernels an arm initializes. */
 import * as tf from '@tensorflow/tfjs';
-import type { Arm, LayerActivation } from './arms';
+import { orthogonal } from 'tfjs-initializers';
+import type { Arm, LayerActivation, SequenceArm } from './arms';
 
 export interface MlpSpec {
   inputDim: number;
@@ -36,4 +37,46 @@ export function buildMlp(spec: MlpSpec, arm: Arm, seed: number): tf.Sequential {
     }),
   );
   return model;
+}
+
+export interface SequenceSpec {
+  /** token ids per example */
+  length: number;
+  vocabulary: number;
+  embedding: number;
+  units: number;
+  classes: number;
+}
+
+/**
+ * Embedding -> LSTM -> Dense(classes, softmax), recurrentActivation 'sigmoid'. Stock arms get the stock
+ * initializers (seeded; the embedding's default U[-0.05, 0.05]); ours are built with our orthogonal()
+ * as the recurrent initializer and then set by the arm's model-level step.
+ */
+export function buildSequenceModel(spec: SequenceSpec, arm: SequenceArm, seed: number): tf.Sequential {
+  const recurrentInitializer = arm.ours
+    ? orthogonal({ gates: 4, seed })
+    : tf.initializers.orthogonal({ gain: 1, seed });
+  return tf.sequential({
+    layers: [
+      tf.layers.embedding({
+        inputDim: spec.vocabulary,
+        outputDim: spec.embedding,
+        inputLength: spec.length,
+        embeddingsInitializer: tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed }),
+      }),
+      tf.layers.lstm({
+        units: spec.units,
+        recurrentActivation: 'sigmoid',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }),
+        recurrentInitializer: recurrentInitializer as never,
+        ...arm.lstm,
+      }),
+      tf.layers.dense({
+        units: spec.classes,
+        activation: 'softmax',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 2 }),
+      }),
+    ],
+  });
 }

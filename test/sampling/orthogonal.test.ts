@@ -1,0 +1,53 @@
+import { randomOrthogonal } from '../../src/sampling/orthogonal';
+import { Xoshiro128 } from '../../src/sampling/prng';
+import { ksCritical, ksStatistic } from '../helpers';
+import { orthogonalityError } from '../records';
+
+describe('randomOrthogonal (reflections from fresh Gaussian vectors, applied four at a time)', () => {
+  it('orthonormal columns (tall) or rows (wide) for every size mod 4, within float32 rounding', () => {
+    const rng = new Xoshiro128(1);
+    for (const [rows, cols] of [
+      [1, 1],
+      [2, 2],
+      [3, 5],
+      [5, 3],
+      [7, 7],
+      [8, 8],
+      [9, 13],
+      [13, 9],
+      [33, 17],
+      [64, 64],
+      [130, 70],
+    ]) {
+      const q = randomOrthogonal(rows, cols, rng, 1.5);
+      expect(orthogonalityError(q, [rows, cols], 1.5)).toBeLessThan(1e-5);
+    }
+  });
+
+  it('is Haar for n = 2: q11 = cos(theta), theta uniform, so P(q11 <= x) = 1 - arccos(x) / pi (KS, 20,000 draws)', () => {
+    const rng = new Xoshiro128(2);
+    const q11 = Float64Array.from({ length: 20000 }, () => randomOrthogonal(2, 2, rng, 1)[0]);
+    expect(ksStatistic(q11, (x) => 1 - Math.acos(Math.max(-1, Math.min(1, x))) / Math.PI)).toBeLessThan(
+      ksCritical(20000),
+    );
+    // rotations and reflections equally often: det = +1 in Binomial(20000, 1/2), 6 sd = 424
+    const rng2 = new Xoshiro128(3);
+    let rotations = 0;
+    for (let i = 0; i < 20000; i++) {
+      const [a, b, c, d] = randomOrthogonal(2, 2, rng2, 1);
+      if (a * d - b * c > 0) rotations++;
+    }
+    expect(Math.abs(rotations - 10000)).toBeLessThan(6 * Math.sqrt(5000));
+  });
+
+  it('every entry of a 5 x 5 has E[q^2] = 1/5 (no position favoured by the blocked updates)', () => {
+    // q_ij^2 ~ Beta(1/2, 2): sd 0.214, so the mean of 4000 has sd 0.0034; 6 sd = 0.02
+    const rng = new Xoshiro128(4);
+    const sums = new Float64Array(25);
+    for (let s = 0; s < 4000; s++) {
+      const q = randomOrthogonal(5, 5, rng, 1);
+      for (let i = 0; i < 25; i++) sums[i] += q[i] * q[i];
+    }
+    for (const total of sums) expect(Math.abs(total / 4000 - 0.2)).toBeLessThan(0.02);
+  });
+});
