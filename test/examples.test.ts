@@ -1,3 +1,4 @@
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -9,6 +10,8 @@ import { parseArgs, run } from '../examples/src/cli';
 import { main as imageMain } from '../examples/src/image-example';
 import { main as textMain } from '../examples/src/text-example';
 import { ARMS } from '../examples/src/arms';
+import { memoryTask, toIds } from '../examples/src/data/sequences';
+import { unsortedSegmentSum } from '../examples/src/wasm_kernels';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -181,5 +184,69 @@ describe('plain examples run on a slice', () => {
   it('text example', async () => {
     const acc = await textMain({ limitPerGroup: 80, epochs: 3 });
     expect(acc).toBeGreaterThan(0.7); // majority class on this slice: 3 ham groups of 5 -> 0.6
+  });
+});
+
+describe('the recurrent tasks', () => {
+  it('token ids: vocabulary from the training split, padded in front, OOV as 1', () => {
+    const index = new Map([
+      ['free', 2],
+      ['money', 3],
+    ]);
+    expect(Array.from(toIds(['free', 'cash', 'money'], index, 5))).toEqual([0, 0, 2, 1, 3]);
+    expect(Array.from(toIds(['free', 'money', 'free'], index, 2))).toEqual([2, 3]);
+  });
+
+  it('memory task: the label is the first token; every later token is noise from its own range', () => {
+    const { train, test, vocabulary } = memoryTask({
+      seed: 3,
+      steps: 100,
+      classes: 4,
+      noiseTokens: 8,
+      train: 64,
+      test: 16,
+    });
+    expect(train.features).toBe(101);
+    expect(vocabulary).toBe(13);
+    for (let r = 0; r < train.n; r++) {
+      expect(train.x[r * 101]).toBe(train.y[r] + 1);
+      for (let t = 1; t < 101; t++) {
+        expect(train.x[r * 101 + t]).toBeGreaterThanOrEqual(5);
+        expect(train.x[r * 101 + t]).toBeLessThanOrEqual(12);
+      }
+    }
+    expect(test.n).toBe(16);
+  });
+
+  it('rejects MLP-only arms for the recurrent tasks', () => {
+    expect(() => parseArgs(['compare', '--task', 'recurrent', '--arms', 'he'])).toThrow(
+      /arm 'he' does not apply to task sequence/,
+    );
+    expect(parseArgs(['compare', '--task', 'recurrent', '--arms', 'chrono']).arms).toEqual(['chrono']);
+  });
+
+  it('compare --task recurrent runs both LSTM tasks (the built CLI, in its own process: tfjs LSTMs run ~6x slower under jest)', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-init-recurrent-'));
+    const cli = path.join(__dirname, '..', 'examples', 'dist', 'cli.js');
+    const args = ['compare', '--task', 'recurrent', '--epochs', '1', '--limit', '10', '--backend', 'wasm'];
+    execFileSync(process.execPath, [cli, ...args, '--arms', 'stock-default,chrono', '--out', out, '--quiet'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const results = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
+    expect(results.backend).toBe('wasm'); // training an Embedding needs our UnsortedSegmentSum kernel there
+    expect(results.tasks.map((t: { task: string }) => t.task)).toEqual(['sequence', 'memory']);
+    for (const t of results.tasks) {
+      expect(t.arms.map((a: { arm: string }) => a.arm)).toEqual(['stock-default', 'chrono']);
+      expect(t.arms[0].buildSeconds).toBeGreaterThan(0);
+      expect(t.savedModel.reloadedPredictionsIdentical).toBe(true);
+      expect(t.arms[0].initSignal.activationStd).toHaveLength(3); // embedding, LSTM, Dense
+    }
+    expect(fs.readFileSync(path.join(out, 'report.md'), 'utf8')).toMatch(/build seconds/);
+  });
+
+  it('UnsortedSegmentSum (the gradient of gather, missing from tfjs-backend-wasm) sums rows into segments', () => {
+    const x = [1, 2, 3, 4, 5, 6, 7, 8];
+    expect(Array.from(unsortedSegmentSum(x, [2, 0, 2, 9], 4, 2, 3))).toEqual([3, 4, 0, 0, 1 + 5, 2 + 6]);
   });
 });

@@ -3,6 +3,7 @@
  * install everywhere), else wasm (its .wasm ships in the npm package), else cpu.
  */
 import * as tf from '@tensorflow/tfjs';
+import { registerWasmKernels } from './wasm_kernels';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKENDS: readonly string[] = ['auto', 'tensorflow', 'node', 'wasm', 'cpu'];
@@ -27,6 +28,7 @@ export async function selectBackend(requested = 'auto'): Promise<string> {
     try {
       if (await tf.setBackend(name)) {
         await tf.ready();
+        if (name === 'wasm') registerWasmKernels();
         return tf.getBackend();
       }
     } catch {

@@ -1,23 +1,26 @@
 #!/usr/bin/env node
 /**
  * tfjs-init: compare weight initializers on real data.
- *   tfjs-init compare [--task image|text|deep|all] [--arms a,b] [--epochs N] [--seed N]
+ *   tfjs-init compare [--task image|text|deep|sequence|memory|recurrent|all|everything] [--arms a,b] [--epochs N] [--seed N]
  *                     [--backend auto|tensorflow|wasm|cpu] [--out DIR] [--limit N] [--quiet]
  * Exit codes: 0 done, 1 failure while running, 2 bad arguments or unwritable output.
  */
-import { ARMS, findArms } from './arms';
+import { ALL_ARM_NAMES, ARMS, SEQUENCE_ARMS } from './arms';
 import { BACKENDS, selectBackend } from './backend';
 import { checkWritable, compare } from './compare';
 import { diagnose } from './diagnose';
 import { summaryTable } from './report';
-import { TASK_CHOICES, tasksFor } from './tasks';
+import { TASKS, TASK_CHOICES, tasksFor } from './tasks';
 
 export const USAGE = `usage: tfjs-init compare [options]
        tfjs-init diagnose <model.json> [--batch N] [--seed N] [--backend B] [--out DIR]
 compare options:
-  --task    ${TASK_CHOICES.join('|')}  (default all; image runs the ReLU and the LeakyReLU MLP)
-  --arms    comma-separated, from: ${ARMS.map((a) => a.name).join(', ')}
-            (default: the first six; the deep task also runs init-model and lsuv)
+  --task    ${TASK_CHOICES.join('|')}
+            (default all: image, image-leaky, text, deep; recurrent: sequence and memory, LSTMs over
+            token ids; everything: both sets; image runs the ReLU and the LeakyReLU MLP)
+  --arms    comma-separated, from: ${ALL_ARM_NAMES.join(', ')}
+            (default: the MLP tasks the first six, the deep task also init-model and lsuv; the
+            recurrent tasks stock-default, stock-forget-bias, init-model, chrono)
   --epochs  positive integer (default: each task's own)
   --seed    integer (default 1)
   --backend ${BACKENDS.join('|')} (default auto: tfjs-node if it loads, else wasm, else cpu)
@@ -81,7 +84,10 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         break;
       case '--arms':
         args.arms = value().split(',').filter(Boolean);
-        findArms(args.arms);
+        for (const a of args.arms) {
+          if (!ALL_ARM_NAMES.includes(a))
+            throw new UsageError(`unknown arm '${a}'; known arms: ${ALL_ARM_NAMES.join(', ')}`);
+        }
         break;
       case '--epochs':
         args.epochs = positiveInt(flag, value());
@@ -116,6 +122,18 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   }
   if (command === 'diagnose' && args.model === undefined)
     throw new UsageError('diagnose needs the path of a model.json');
+  if (args.arms !== null) {
+    // every chosen task must know every chosen arm (MLP and recurrent tasks have their own arms)
+    for (const name of tasksFor(args.task)) {
+      const list = 'kind' in TASKS[name].spec ? SEQUENCE_ARMS : ARMS;
+      const unknown = args.arms.filter((a) => !list.some((arm) => arm.name === a));
+      if (unknown.length) {
+        throw new UsageError(
+          `arm ${unknown.map((a) => `'${a}'`).join(', ')} does not apply to task ${name}; its arms: ${list.map((a) => a.name).join(', ')}`,
+        );
+      }
+    }
+  }
   return args;
 }
 
@@ -165,7 +183,7 @@ export async function run(argv: readonly string[], io: Io = consoleIo): Promise<
   const results = await compare(
     {
       tasks: tasksFor(args.task),
-      arms: args.arms === null ? null : findArms(args.arms),
+      arms: args.arms,
       epochs: args.epochs,
       seed: args.seed,
       out: args.out,

@@ -2,10 +2,10 @@
 import * as tf from '@tensorflow/tfjs';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Arm, findArms } from './arms';
+import { ARMS, Arm, SEQUENCE_ARMS, SequenceArm, findArms } from './arms';
 import { signalPropagation } from 'tfjs-initializers';
 import { toTensors, subset } from './data/dataset';
-import { buildMlp } from './models';
+import { buildMlp, buildSequenceModel } from './models';
 import { Progress } from './progress';
 import { ArmResult, CompareResults, TaskResult, initChart, markdownReport, taskChart } from './report';
 import { TASKS, TaskName, dataLoader } from './tasks';
@@ -13,8 +13,8 @@ import { train } from './train';
 
 export interface CompareOptions {
   tasks: TaskName[];
-  /** null: each task's own default arms */
-  arms: Arm[] | null;
+  /** arm names; null: each task's own default arms */
+  arms: string[] | null;
   epochs?: number;
   seed: number;
   out: string;
@@ -51,7 +51,8 @@ export async function compare(options: CompareOptions, writeAtomic: WriteAtomic)
     const task = TASKS[name];
     const data = load(task.data);
     const epochs = options.epochs ?? task.train.epochs;
-    const arms = options.arms ?? findArms(task.arms);
+    const names = options.arms ?? task.arms;
+    const arms: Array<Arm | SequenceArm> = 'kind' in task.spec ? findArms(names, SEQUENCE_ARMS) : findArms(names, ARMS);
     return { task, data, epochs, arms, batches: Math.ceil(data.train.n / task.train.batchSize) };
   });
   const progress = options.quiet
@@ -69,8 +70,22 @@ export async function compare(options: CompareOptions, writeAtomic: WriteAtomic)
       ),
     );
     for (const arm of taskArms) {
-      const model = buildMlp({ ...task.spec, inputDim: data.train.features }, arm, options.seed);
-      arm.prepare?.(model, probe.xs, options.seed);
+      // Build seconds: building the model plus the arm's model-level step (what a user pays before training).
+      const buildStart = Date.now();
+      let model: tf.LayersModel;
+      if ('kind' in task.spec) {
+        const spec = {
+          ...task.spec,
+          length: data.train.features,
+          vocabulary: data.vocabulary ?? 0,
+        };
+        model = buildSequenceModel(spec, arm as SequenceArm, options.seed);
+        (arm as SequenceArm).prepare?.(model, options.seed, data.train.features);
+      } else {
+        model = buildMlp({ ...task.spec, inputDim: data.train.features }, arm as Arm, options.seed);
+        (arm as Arm).prepare?.(model, probe.xs, options.seed);
+      }
+      const buildSeconds = (Date.now() - buildStart) / 1000;
       const signal = signalPropagation(model, probe.xs, probe.ys);
       const initSignal = {
         activationStd: signal.layers.map((l) => l.postStd),
@@ -86,6 +101,7 @@ export async function compare(options: CompareOptions, writeAtomic: WriteAtomic)
         arm: arm.name,
         description: arm.description,
         initSignal,
+        buildSeconds,
         ...r,
         finalTrainLoss: last?.trainLoss ?? NaN,
         testAccuracy: last?.testAccuracy ?? 0,

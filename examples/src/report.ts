@@ -13,6 +13,8 @@ export interface InitSignal {
 
 export interface ArmResult extends TrainResult {
   arm: string;
+  /** seconds to build the model and run the arm's model-level step */
+  buildSeconds: number;
   initSignal: InitSignal;
   description: string;
   finalTrainLoss: number;
@@ -76,11 +78,11 @@ export function initChart(task: TaskResult): string {
 export function summaryTable(task: TaskResult): string {
   const rows = task.arms.map(
     (a) =>
-      `| ${a.arm}${a.arm === task.best ? ' (best)' : ''} | ${fmt(a.finalTrainLoss)} | ${(a.testAccuracy * 100).toFixed(2)}% | ${a.stepsToTarget ?? 'not reached'} | ${a.seconds.toFixed(1)} |`,
+      `| ${a.arm}${a.arm === task.best ? ' (best)' : ''} | ${fmt(a.finalTrainLoss)} | ${(a.testAccuracy * 100).toFixed(2)}% | ${a.stepsToTarget ?? 'not reached'} | ${a.buildSeconds.toFixed(2)} | ${a.seconds.toFixed(1)} |`,
   );
   return [
-    '| arm | final train loss | test accuracy | steps to target loss | seconds |',
-    '|---|---:|---:|---:|---:|',
+    '| arm | final train loss | test accuracy | steps to target loss | build seconds | train seconds |',
+    '|---|---:|---:|---:|---:|---:|',
     ...rows,
   ].join('\n');
 }

@@ -2,9 +2,10 @@
 import { Dataset } from './data/dataset';
 import { loadMnist } from './data/mnist';
 import { loadSpam } from './data/spam';
-import type { MlpSpec } from './models';
+import { loadSpamSequences, memoryTask } from './data/sequences';
+import type { MlpSpec, SequenceSpec } from './models';
 import type { TrainConfig } from './train';
-import { ARMS, DEFAULT_ARMS } from './arms';
+import { ARMS, DEFAULT_ARMS, SEQUENCE_ARMS } from './arms';
 
 export interface Task {
   /** arms run when --arms is not given */
@@ -12,14 +13,20 @@ export interface Task {
   name: string;
   title: string;
   data: string;
-  spec: MlpSpec;
+  /** an MLP, or (for `sequence` tasks) Embedding -> LSTM -> Dense over token ids */
+  spec: MlpSpec | ({ kind: 'sequence' } & Omit<SequenceSpec, 'vocabulary' | 'length'>);
   train: Omit<TrainConfig, 'seed'>;
 }
 
-export const TASK_NAMES = ['image', 'image-leaky', 'text', 'deep'] as const;
+export const TASK_NAMES = ['image', 'image-leaky', 'text', 'deep', 'sequence', 'memory'] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
-/** What `--task` accepts: a task, `image` also running image-leaky, or `all`. */
-export const TASK_CHOICES = ['image', 'text', 'deep', 'all'] as const;
+/**
+ * What `--task` accepts: a task, `image` also running image-leaky, `all` (the fast set `npm start` runs:
+ * image, image-leaky, text, deep), `recurrent` (sequence and memory) or `everything`.
+ */
+export const TASK_CHOICES = ['image', 'text', 'deep', 'sequence', 'memory', 'recurrent', 'all', 'everything'] as const;
+
+const SEQUENCE_ARM_NAMES = SEQUENCE_ARMS.map((a) => a.name);
 
 const IMAGE_TRAIN = { epochs: 4, batchSize: 64, learningRate: 0.05, momentum: 0.9, targetLoss: 0.3 };
 
@@ -56,6 +63,22 @@ export const TASKS: Readonly<Record<TaskName, Task>> = {
     spec: { inputDim: 784, hidden: new Array<number>(30).fill(64), activation: { name: 'relu' }, classes: 10 },
     train: { epochs: 3, batchSize: 64, learningRate: 0.01, momentum: 0.9, targetLoss: 1.0 },
   },
+  sequence: {
+    arms: SEQUENCE_ARM_NAMES,
+    name: 'sequence',
+    title: 'SpamAssassin as token ids (first 60 of Subject + body), Embedding 32 -> LSTM 32 -> Dense',
+    data: 'spam-seq',
+    spec: { kind: 'sequence', embedding: 32, units: 32, classes: 2 },
+    train: { epochs: 3, batchSize: 32, learningRate: 0.05, momentum: 0.9, targetLoss: 0.3 },
+  },
+  memory: {
+    arms: SEQUENCE_ARM_NAMES,
+    name: 'memory',
+    title: 'Long memory: the class is the first of 101 tokens (100 noise steps after it), Embedding 8 -> LSTM 16',
+    data: 'memory',
+    spec: { kind: 'sequence', embedding: 8, units: 16, classes: 4 },
+    train: { epochs: 4, batchSize: 32, learningRate: 0.05, momentum: 0.9, targetLoss: 0.7 },
+  },
 };
 
 /** Expands a --task choice into the tasks it runs. */
@@ -65,25 +88,44 @@ export function tasksFor(choice: string): TaskName[] {
       return ['image', 'image-leaky'];
     case 'text':
     case 'deep':
+    case 'sequence':
+    case 'memory':
       return [choice];
+    case 'recurrent':
+      return ['sequence', 'memory'];
     case 'all':
       return ['image', 'image-leaky', 'text', 'deep'];
+    case 'everything':
+      return [...TASK_NAMES];
     default:
       throw new RangeError(`unknown task '${choice}'; choose one of ${TASK_CHOICES.join(', ')}`);
   }
 }
 
 /** Loads (and caches) the data of a task; `limit` shrinks it for quick runs and tests. */
-export function dataLoader(seed: number, limit?: number): (data: string) => { train: Dataset; test: Dataset } {
-  const cache = new Map<string, { train: Dataset; test: Dataset }>();
+export function dataLoader(
+  seed: number,
+  limit?: number,
+): (data: string) => { train: Dataset; test: Dataset; vocabulary?: number } {
+  const cache = new Map<string, { train: Dataset; test: Dataset; vocabulary?: number }>();
   return (data) => {
     const hit = cache.get(data);
     if (hit) return hit;
     const loaded =
       data === 'mnist'
         ? loadMnist({ seed, perClass: limit })
-        : loadSpam({ seed, limitPerGroup: limit, vocabularySize: 2000 });
-    const result = { train: loaded.train, test: loaded.test };
+        : data === 'spam-seq'
+          ? loadSpamSequences({ seed, limitPerGroup: limit, length: 60, vocabularySize: 4000 })
+          : data === 'memory'
+            ? memoryTask({
+                seed,
+                steps: 100,
+                train: limit ? Math.min(limit * 4, 2048) : 2048,
+                test: limit ? Math.min(limit * 4, 512) : 512,
+              })
+            : loadSpam({ seed, limitPerGroup: limit, vocabularySize: 2000 });
+    const vocabulary = 'vocabulary' in loaded && typeof loaded.vocabulary === 'number' ? loaded.vocabulary : undefined;
+    const result = { train: loaded.train, test: loaded.test, vocabulary };
     cache.set(data, result);
     return result;
   };
