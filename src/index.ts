@@ -18,6 +18,8 @@ export type { FanLayout, FanOptions, Fans } from './math/fans.js';
 export { calculateGain, varianceGain } from './math/gains.js';
 export type { GainCriterion, GainMode, PytorchNonlinearity, VarianceGainOptions } from './math/gains.js';
 export { ACTIVATIONS } from './math/activations.js';
+export { meanField } from './math/mean_field.js';
+export type { MeanFieldActivation } from './math/mean_field.js';
 export type { ActivationName } from './math/activations.js';
 
 // Model tools.

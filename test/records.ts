@@ -355,4 +355,20 @@ export const RECORDS: Readonly<Record<string, InitializerRecord>> = {
         : `mean u ${sum / units}`;
     },
   },
+  'TfjsInit>DeltaOrthogonal': {
+    options: { gain: 1.3, seed: 13 },
+    shape: [3, 3, 6, 8],
+    kernels: 'conv',
+    check: (values, shape) => {
+      // the centre tap [6, 8] has orthonormal rows times 1.3; the other 8 taps are exactly 0
+      const tap = 6 * 8;
+      const centre = (1 * 3 + 1) * tap;
+      for (let i = 0; i < values.length; i++) {
+        if ((i < centre || i >= centre + tap) && values[i] !== 0)
+          return `entry ${i} off the centre tap is ${values[i]}`;
+      }
+      const err = orthogonalityError(values.subarray(centre, centre + tap), [6, 8], 1.3);
+      return err < 1e-5 ? null : `centre tap W W^T deviates from 1.69 I by ${err} (shape ${shape})`;
+    },
+  },
 };

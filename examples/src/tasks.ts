@@ -74,10 +74,11 @@ export const TASKS: Readonly<Record<TaskName, Task>> = {
   memory: {
     arms: SEQUENCE_ARM_NAMES,
     name: 'memory',
-    title: 'Long memory: the class is the first of 101 tokens (100 noise steps after it), Embedding 8 -> LSTM 16',
+    title:
+      'Long memory: the class is the first of 101 tokens (100 steps of 4 noise tokens after it), Embedding 8 -> LSTM 16',
     data: 'memory',
     spec: { kind: 'sequence', embedding: 8, units: 16, classes: 4 },
-    train: { epochs: 4, batchSize: 32, learningRate: 0.05, momentum: 0.9, targetLoss: 0.7 },
+    train: { epochs: 4, batchSize: 32, learningRate: 0.3, momentum: 0.9, targetLoss: 0.7 },
   },
 };
 

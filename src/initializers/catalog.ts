@@ -12,3 +12,4 @@ export * from './identity.js';
 export * from './sparse.js';
 export * from './from_values.js';
 export * from './gate_bias.js';
+export * from './delta_orthogonal.js';

@@ -36,9 +36,12 @@ function gaussLegendre(n: number): { x: Float64Array; w: Float64Array } {
   return { x, w };
 }
 
+/** The Gauss-Legendre rule on [-1, 1]. */
+const RULE = gaussLegendre(NODES);
+
 /** Nodes z_i and weights w_i with sum w_i f(z_i) ~= E[f(Z)], Z ~ N(0, 1). */
 const GRID = ((): { z: Float64Array; w: Float64Array } => {
-  const rule = gaussLegendre(NODES);
+  const rule = RULE;
   const panels = Math.round((2 * HALF_RANGE) / PANEL);
   const z = new Float64Array(panels * NODES);
   const w = new Float64Array(panels * NODES);
@@ -57,5 +60,31 @@ const GRID = ((): { z: Float64Array; w: Float64Array } => {
 export function gaussianExpectation(f: (z: number) => number): number {
   let sum = 0;
   for (let i = 0; i < GRID.z.length; i++) sum += GRID.w[i] * f(GRID.z[i]);
+  return sum;
+}
+
+/**
+ * E[f(Z)] for Z ~ N(0, 1) with panel edges also at `kinks` (points where f is not smooth, e.g. an
+ * activation's kink scaled into z units): each piece between edges gets the 20-point rule.
+ */
+export function gaussianExpectationWithKinks(f: (z: number) => number, kinks: readonly number[]): number {
+  // Kinks on the grid (multiples of 1/2, e.g. 0) need no panels of their own.
+  if (kinks.every((k) => Number.isInteger(k / PANEL) || Math.abs(k) >= HALF_RANGE)) return gaussianExpectation(f);
+  const edges = new Set<number>();
+  const panels = Math.round((2 * HALF_RANGE) / PANEL);
+  for (let p = 0; p <= panels; p++) edges.add(-HALF_RANGE + p * PANEL);
+  for (const k of kinks) if (k > -HALF_RANGE && k < HALF_RANGE) edges.add(k);
+  const sorted = [...edges].sort((a, b) => a - b);
+  const rule = RULE;
+  let sum = 0;
+  for (let e = 0; e + 1 < sorted.length; e++) {
+    const [a, b] = [sorted[e], sorted[e + 1]];
+    const half = (b - a) / 2;
+    const mid = (a + b) / 2;
+    for (let i = 0; i < NODES; i++) {
+      const z = mid + half * rule.x[i];
+      sum += half * rule.w[i] * normalPdf(z) * f(z);
+    }
+  }
   return sum;
 }

@@ -95,6 +95,38 @@ describe('gate biases through the real layers', () => {
     });
   });
 
+  it('lstm({units: 256, recurrentInitializer: orthogonal({gates: 4}), biasInitializer: forgetGateBias()}) saves and loads with the same weights', async () => {
+    const model = tf.sequential({
+      layers: [
+        tf.layers.lstm({
+          units: 256,
+          inputShape: [20, 64],
+          recurrentInitializer: orthogonal({ gates: 4, seed: 3 }),
+          biasInitializer: forgetGateBias(),
+        }),
+      ],
+    });
+    let artifacts: tf.io.ModelArtifacts | null = null;
+    await model.save(
+      tf.io.withSaveHandler(async (a) => {
+        artifacts = a;
+        return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
+      }),
+    );
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts as unknown as tf.io.ModelArtifacts));
+    const config = (m: tf.LayersModel): unknown => {
+      const c = m.layers[0].getConfig() as { recurrentInitializer: unknown; biasInitializer: unknown };
+      return [c.recurrentInitializer, c.biasInitializer];
+    };
+    expect(config(loaded)).toEqual(config(model));
+    expect(JSON.stringify(config(loaded))).toContain('TfjsInit>ForgetGateBias');
+    model
+      .getWeights()
+      .forEach((w, i) => expect(Array.from(loaded.getWeights()[i].dataSync())).toEqual(Array.from(w.dataSync())));
+    model.dispose();
+    loaded.dispose();
+  });
+
   it('an LSTM built with biasInitializer forgetGateBias() saves, loads and rebuilds with it', async () => {
     const model = tf.sequential({
       layers: [

@@ -1,0 +1,66 @@
+/** Delta-orthogonal convolution kernels (dynamical isometry for plain deep CNNs). */
+import { InitializerConfigError } from '../errors.js';
+import { checkShape } from '../math/shape.js';
+import { OptionsOf, SEED_FIELD, defineOptions, positive } from '../options.js';
+import { randomOrthogonal } from '../sampling/orthogonal.js';
+import { generatorFor } from '../sampling/prng.js';
+import { CLASS_PREFIX, ConfiguredInitializer, StockTranslation } from './base.js';
+
+const SPEC = defineOptions({
+  /** Multiplier g of the orthogonal centre tap; default 1 (use the critical sigma_w from meanField.edgeOfChaos). */
+  gain: positive(1),
+  /** Same seed, same values on every apply; null or omitted: fresh values each time. */
+  seed: SEED_FIELD,
+});
+
+/** Options of DeltaOrthogonal. */
+export interface DeltaOrthogonalOptions extends OptionsOf<typeof SPEC> {}
+
+/**
+ * Xiao et al., "Dynamical isometry and a mean field theory of CNNs: how to train 10,000-layer vanilla
+ * convolutional neural networks", ICML 2018 (JAX `delta_orthogonal`): for a Conv1D/2D/3D kernel
+ * [...kernel, in, out] with in <= out, W[centre] = g H with H an in x out matrix of orthonormal rows (Haar),
+ * and every other tap 0; centre = floor(k / 2) on each spatial axis. The convolution is then an orthogonal
+ * map of its input channels at every position, times g.
+ */
+export class DeltaOrthogonal extends ConfiguredInitializer<typeof SPEC> {
+  /** Registered name. */
+  static className = `${CLASS_PREFIX}DeltaOrthogonal`;
+
+  /** @param options see DeltaOrthogonalOptions */
+  constructor(options: DeltaOrthogonalOptions = {}) {
+    super(SPEC, options);
+  }
+
+  /** g H at the centre tap, zeros elsewhere. */
+  sample(shape: number[]): Float32Array {
+    const owner = this.getClassName();
+    const size = checkShape(owner, shape);
+    const rank = shape.length;
+    if (rank < 3 || rank > 5) {
+      throw new InitializerConfigError(owner, 'shape', shape, 'of rank 3 to 5 ([...kernel, in, out], channels last)');
+    }
+    const [inCh, outCh] = [shape[rank - 2], shape[rank - 1]];
+    if (inCh > outCh) {
+      throw new InitializerConfigError(
+        owner,
+        'shape',
+        shape,
+        `a kernel with in <= out channels (here ${inCh} > ${outCh})`,
+      );
+    }
+    let centre = 0;
+    for (let i = 0; i < rank - 2; i++) centre = centre * shape[i] + Math.floor(shape[i] / 2);
+    const out = new Float32Array(size);
+    out.set(randomOrthogonal(inCh, outCh, generatorFor(this.config.seed), this.config.gain), centre * inCh * outCh);
+    return out;
+  }
+
+  /** Stock tfjs has no delta-orthogonal kernel. */
+  toStock(): StockTranslation {
+    return { className: null, reason: 'stock tfjs has no delta-orthogonal initializer' };
+  }
+}
+
+/** Delta-orthogonal conv kernels (Xiao et al. 2018); see DeltaOrthogonal. */
+export const deltaOrthogonal = (options?: DeltaOrthogonalOptions): DeltaOrthogonal => new DeltaOrthogonal(options);
