@@ -59,6 +59,7 @@ export { GAIN_CRITERIA, GAIN_MODES, PYTORCH_LEAKY_RELU_SLOPE, activationGain, re
 export { DEFAULT_ALPHA, canonicalActivation, scalarActivation } from './math/activations.js';
 export type { ScalarActivation } from './math/activations.js';
 export { checkShape, MAX_ELEMENTS } from './math/shape.js';
+export { chi1, edgeOfChaos, fixedPoint, lengthMap } from './math/mean_field.js';
 export {
   TRUNCATED_NORMAL_STD,
   fillNormal,

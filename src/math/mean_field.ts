@@ -100,12 +100,20 @@ export function fixedPoint(a: MeanFieldActivation, sigmaW2: number, sigmaB2: num
   return (lo + hi) / 2;
 }
 
+/** A point on the edge of chaos. */
+export interface CriticalPoint {
+  /** The weight variance scale sigma_w^2 (Var(W) = sigma_w^2 / fanIn) where chi_1 = 1. */
+  sigmaW2: number;
+  /** The fixed point q* of the length map there. */
+  q: number;
+}
+
 /**
  * The edge of chaos for a given sigma_b^2: the sigma_w^2 where chi_1(q*) = 1, and its q*; null where chi_1
  * never crosses 1 for sigma_w^2 in [1e-3, 1e3]. tanh: sigma_w^2 = 1 at sigma_b^2 = 0, rising with sigma_b^2;
  * relu: 2 (at sigma_b^2 = 0).
  */
-export function edgeOfChaos(a: MeanFieldActivation, sigmaB2: number): { sigmaW2: number; q: number } | null {
+export function edgeOfChaos(a: MeanFieldActivation, sigmaB2: number): CriticalPoint | null {
   check('sigmaB2', sigmaB2, 0);
   const h = (logW: number): number => {
     const w = Math.exp(logW);
@@ -123,5 +131,17 @@ export function edgeOfChaos(a: MeanFieldActivation, sigmaB2: number): { sigmaW2:
   return { sigmaW2, q: fixedPoint(a, sigmaW2, sigmaB2) };
 }
 
+/** The mean-field functions, as one namespace. */
+export interface MeanField {
+  /** See {@link lengthMap}. */
+  lengthMap: typeof lengthMap;
+  /** See {@link fixedPoint}. */
+  fixedPoint: typeof fixedPoint;
+  /** See {@link chi1}. */
+  chi1: typeof chi1;
+  /** See {@link edgeOfChaos}. */
+  edgeOfChaos: typeof edgeOfChaos;
+}
+
 /** The mean-field map of wide random networks: length map, fixed point, chi_1, edge of chaos. */
-export const meanField = { lengthMap, fixedPoint, chi1, edgeOfChaos } as const;
+export const meanField: MeanField = { lengthMap, fixedPoint, chi1, edgeOfChaos };
