@@ -1,6 +1,6 @@
 /** Delta-orthogonal convolution kernels (dynamical isometry for plain deep CNNs). */
 import { InitializerConfigError } from '../errors.js';
-import { checkShape } from '../math/shape.js';
+import { centreTapOffset, checkShape } from '../math/shape.js';
 import { OptionsOf, SEED_FIELD, defineOptions, positive } from '../options.js';
 import { randomOrthogonal } from '../sampling/orthogonal.js';
 import { generatorFor } from '../sampling/prng.js';
@@ -36,11 +36,8 @@ export class DeltaOrthogonal extends ConfiguredInitializer<typeof SPEC> {
   sample(shape: number[]): Float32Array {
     const owner = this.getClassName();
     const size = checkShape(owner, shape);
-    const rank = shape.length;
-    if (rank < 3 || rank > 5) {
-      throw new InitializerConfigError(owner, 'shape', shape, 'of rank 3 to 5 ([...kernel, in, out], channels last)');
-    }
-    const [inCh, outCh] = [shape[rank - 2], shape[rank - 1]];
+    const base = centreTapOffset(owner, shape);
+    const [inCh, outCh] = shape.slice(-2);
     if (inCh > outCh) {
       throw new InitializerConfigError(
         owner,
@@ -49,10 +46,8 @@ export class DeltaOrthogonal extends ConfiguredInitializer<typeof SPEC> {
         `a kernel with in <= out channels (here ${inCh} > ${outCh})`,
       );
     }
-    let centre = 0;
-    for (let i = 0; i < rank - 2; i++) centre = centre * shape[i] + Math.floor(shape[i] / 2);
     const out = new Float32Array(size);
-    out.set(randomOrthogonal(inCh, outCh, generatorFor(this.config.seed), this.config.gain), centre * inCh * outCh);
+    out.set(randomOrthogonal(inCh, outCh, generatorFor(this.config.seed), this.config.gain), base);
     return out;
   }
 

@@ -1,6 +1,6 @@
 /** Structure-preserving initializers: the identity matrix and its convolutional form (Dirac delta). */
 import { InitializerConfigError } from '../errors.js';
-import { checkShape } from '../math/shape.js';
+import { centreTapOffset, checkShape } from '../math/shape.js';
 import { OptionsOf, choice, defineOptions, integerIn, positive } from '../options.js';
 import { CLASS_PREFIX, ConfiguredInitializer, StockTranslation } from './base.js';
 
@@ -78,16 +78,9 @@ export class Dirac extends ConfiguredInitializer<typeof DIRAC> {
   sample(shape: number[]): Float32Array {
     const owner = this.getClassName();
     const size = checkShape(owner, shape);
-    if (shape.length < 3 || shape.length > 5) {
-      throw new InitializerConfigError(owner, 'shape', shape, 'of rank 3 to 5 ([...kernel, in, out], channels last)');
-    }
+    const base = centreTapOffset(owner, shape);
     const { groups, layout, gain } = this.config;
-    const rank = shape.length;
-    const [inCh, outCh] = [shape[rank - 2], shape[rank - 1]];
-    // Row-major offset of the centre tap, in units of one [in, out] slice.
-    let centre = 0;
-    for (let i = 0; i < rank - 2; i++) centre = centre * shape[i] + Math.floor(shape[i] / 2);
-    const base = centre * inCh * outCh;
+    const [inCh, outCh] = shape.slice(-2);
     const out = new Float32Array(size);
     if (layout === 'depthwise') {
       if (groups !== 1) throw new InitializerConfigError(owner, 'groups', groups, "1 with layout 'depthwise'");

@@ -28,3 +28,17 @@ export function checkShape(owner: string, shape: unknown): number {
   }
   return size;
 }
+
+/**
+ * For a channels-last conv kernel [...kernel, in, out] (rank 3 to 5): the row-major offset of its centre
+ * tap (floor(k / 2) on every spatial axis, as PyTorch's `dirac_`), in elements. Throws for other ranks.
+ */
+export function centreTapOffset(owner: string, shape: readonly number[]): number {
+  const rank = shape.length;
+  if (rank < 3 || rank > 5) {
+    throw new InitializerConfigError(owner, 'shape', shape, 'of rank 3 to 5 ([...kernel, in, out], channels last)');
+  }
+  let centre = 0;
+  for (let i = 0; i < rank - 2; i++) centre = centre * shape[i] + Math.floor(shape[i] / 2);
+  return centre * shape[rank - 2] * shape[rank - 1];
+}
