@@ -27,6 +27,8 @@ export { initializeModel } from './model/initialize_model.js';
 export type { InitializeModelOptions, LayerInitReport } from './model/initialize_model.js';
 export { lsuv } from './model/lsuv.js';
 export type { LsuvOptions, LsuvLayerReport } from './model/lsuv.js';
+export { predictSignal } from './model/predict.js';
+export type { PredictSignalOptions, PredictedLayer } from './model/predict.js';
 export { signalPropagation } from './model/signal.js';
 export type { SignalLayer, SignalOptions, SignalReport } from './model/signal.js';
 

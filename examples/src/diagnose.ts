@@ -26,11 +26,13 @@ export async function diagnose(
   const x = tf.randomNormal([args.batch, ...inputShape], 0, 1, 'float32', args.seed);
   const report = signalPropagation(model, x);
   x.dispose();
-  io.out(`| depth | layer | activation after | pre-activation std | activation std | flags |`);
-  io.out(`|---:|---|---|---:|---:|---|`);
+  io.out(`| depth | layer | activation after | pre-activation std | activation std | predicted std | flags |`);
+  io.out(`|---:|---|---|---:|---:|---:|---|`);
+  const predictedStd = (l: (typeof report.layers)[number]): number =>
+    l.predictedSecondMoment === null ? NaN : Math.sqrt(l.predictedSecondMoment);
   for (const l of report.layers)
     io.out(
-      `| ${l.depth} | ${l.layer} | ${l.activation} | ${l.preStd.toPrecision(4)} | ${l.postStd.toPrecision(4)} | ${l.flags.join(', ')} |`,
+      `| ${l.depth} | ${l.layer} | ${l.activation} | ${l.preStd.toPrecision(4)} | ${l.postStd.toPrecision(4)} | ${Number.isNaN(predictedStd(l)) ? '-' : predictedStd(l).toPrecision(4)} | ${l.flags.join(', ')} |`,
     );
   const chart = lineChart(
     `signal propagation: ${path.basename(path.dirname(path.resolve(modelPath)))}`,
@@ -43,6 +45,8 @@ export async function diagnose(
         series: [
           { name: 'pre-activation', values: report.layers.map((l) => l.preStd) },
           { name: 'activation', values: report.layers.map((l) => l.postStd) },
+          // the root mean square the prediction gives (predictSignal, data-free): it equals the std for zero-mean outputs
+          { name: 'predicted (rms)', values: report.layers.map(predictedStd) },
         ],
       },
     ],

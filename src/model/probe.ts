@@ -26,16 +26,18 @@ export function linearProbe(layer: Layer, input: tf.Tensor): Layer {
   return probe;
 }
 
-/** Values of the given symbolic tensors of `model` on input `x` (one forward pass). */
+/** Values of the given symbolic tensors of `model` on input `x` (one forward pass; inference mode unless `training`). */
 export function intermediateValues(
   model: tf.LayersModel,
   x: tf.Tensor | tf.Tensor[],
   outputs: tf.SymbolicTensor[],
+  training = false,
 ): tf.Tensor[] {
   if (outputs.length === 0) return [];
   const unique = [...new Set(outputs)];
   const sub = tf.model({ inputs: model.inputs, outputs: unique });
-  const result = sub.predict(x);
+  // training: BatchNorm on batch statistics and Dropout active, as the first steps of training see them
+  const result = training ? (sub.apply(x, { training: true }) as tf.Tensor | tf.Tensor[]) : sub.predict(x);
   const values = Array.isArray(result) ? result : [result];
   // Repeated outputs share one tensor; give every position its own so each can be disposed.
   const seen = new Set<tf.Tensor>();

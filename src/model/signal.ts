@@ -6,10 +6,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ModelError } from '../errors.js';
-import { ConfigOf, OptionsOf, choice, defineOptions, numberIn, parseOptions } from '../options.js';
+import { ConfigOf, OptionsOf, choice, defineOptions, flag, numberIn, parseOptions } from '../options.js';
 import { FoundActivation, activationAfter, isChain } from './graph.js';
 import { isRecurrentLayer, kernelSlots } from './roles.js';
 import { inputProjection, intermediateValues, linearProbe, tensorStats } from './probe.js';
+import { predictSignal } from './predict.js';
 import { checkModel } from './transaction.js';
 
 /** Signal statistics of one layer. */
@@ -33,6 +34,8 @@ export interface SignalLayer {
   postStd: number;
   /** Second moment of the activation. */
   postSecondMoment: number;
+  /** predictSignal's data-free prediction of postSecondMoment (inputs of unit second moment), or null where it has none. */
+  predictedSecondMoment: number | null;
   /** Std of dLoss/dKernel (backward; null without labels). */
   gradKernelStd: number | null;
   /** Std of dLoss/dPreActivation per example (backward; null without labels). */
@@ -47,6 +50,8 @@ const SPEC = defineOptions({
   loss: choice(['categoricalCrossentropy', 'meanSquaredError'], 'categoricalCrossentropy'),
   /** Ratio beyond which a layer is flagged (activations vs the first layer, gradients vs the last); default 1e3 (and 1e-3). */
   ratio: numberIn(1e3, 1, undefined, { min: true }),
+  /** Measure as in training (BatchNorm batch statistics, Dropout on; default true) or in inference; predictSignal uses the same. */
+  training: flag(true),
 });
 
 /** Options of signalPropagation. */
@@ -144,7 +149,7 @@ export function signalPropagation(
   options: SignalOptions = {},
 ): SignalReport {
   checkModel(OWNER, model);
-  const { ratio, loss } = parseOptions(OWNER, SPEC, options);
+  const { ratio, loss, training } = parseOptions(OWNER, SPEC, options);
   if (!(x instanceof tf.Tensor) || x.isDisposed) throw new ModelError(OWNER, 'x', x, 'a tensor that is not disposed');
   if (y !== undefined && (!(y instanceof tf.Tensor) || y.isDisposed)) {
     throw new ModelError(OWNER, 'y', y, 'a tensor that is not disposed, or undefined for forward statistics only');
@@ -165,7 +170,15 @@ export function signalPropagation(
     l.input as tf.SymbolicTensor,
     (afters[i]?.layer ?? l).output as tf.SymbolicTensor,
   ]);
-  const values = intermediateValues(model, x, symbolic);
+  const values = intermediateValues(model, x, symbolic, training);
+  // The prediction starts from this batch's input second moment (float inputs; ids feed an Embedding).
+  const inputSecondMoment = x.dtype === 'float32' ? tf.tidy(() => x.square().mean().dataSync()[0]) : 1;
+  const predicted = new Map(
+    predictSignal(model, { training, inputSecondMoment: inputSecondMoment > 0 ? inputSecondMoment : 1 }).map((r) => [
+      r.layer,
+      r.secondMoment,
+    ]),
+  );
   const probes = new Map<tf.layers.Layer, tf.layers.Layer>();
   let rows: SignalLayer[];
   try {
@@ -197,6 +210,7 @@ export function signalPropagation(
         preSecondMoment: pre.secondMoment,
         postStd: postS.std,
         postSecondMoment: postS.secondMoment,
+        predictedSecondMoment: predicted.get((afters[i]?.layer ?? layer).name) ?? null,
         gradKernelStd: null,
         gradPreStd: null,
         flags: [],
