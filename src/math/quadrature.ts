@@ -63,28 +63,52 @@ export function gaussianExpectation(f: (z: number) => number): number {
   return sum;
 }
 
+/** The panel edges of the standard grid, -12 to 12 by 1/2. */
+const BASE_EDGES: readonly number[] = Array.from(
+  { length: Math.round((2 * HALF_RANGE) / PANEL) + 1 },
+  (_, p) => -HALF_RANGE + p * PANEL,
+);
+
+/** Panel edges: the standard grid plus `kinks` inside it, sorted. */
+function edgesWith(kinks: readonly number[]): number[] {
+  const extra = kinks.filter((k) => k > -HALF_RANGE && k < HALF_RANGE && !Number.isInteger(k / PANEL));
+  if (extra.length === 0) return BASE_EDGES as number[];
+  return [...BASE_EDGES, ...extra].sort((a, b) => a - b);
+}
+
 /**
- * E[f(Z)] for Z ~ N(0, 1) with panel edges also at `kinks` (points where f is not smooth, e.g. an
- * activation's kink scaled into z units): each piece between edges gets the 20-point rule.
+ * E[f(Z)] and E[f(Z)^2] for Z ~ N(0, 1), in one pass, with panel edges also at `kinks` (points where f is not
+ * smooth, e.g. an activation's kink scaled into z units): each piece between edges gets the 20-point rule.
  */
-export function gaussianExpectationWithKinks(f: (z: number) => number, kinks: readonly number[]): number {
-  // Kinks on the grid (multiples of 1/2, e.g. 0) need no panels of their own.
-  if (kinks.every((k) => Number.isInteger(k / PANEL) || Math.abs(k) >= HALF_RANGE)) return gaussianExpectation(f);
-  const edges = new Set<number>();
-  const panels = Math.round((2 * HALF_RANGE) / PANEL);
-  for (let p = 0; p <= panels; p++) edges.add(-HALF_RANGE + p * PANEL);
-  for (const k of kinks) if (k > -HALF_RANGE && k < HALF_RANGE) edges.add(k);
-  const sorted = [...edges].sort((a, b) => a - b);
-  const rule = RULE;
-  let sum = 0;
-  for (let e = 0; e + 1 < sorted.length; e++) {
-    const [a, b] = [sorted[e], sorted[e + 1]];
-    const half = (b - a) / 2;
-    const mid = (a + b) / 2;
+export function gaussianMoments(f: (z: number) => number, kinks: readonly number[]): [number, number] {
+  const edges = edgesWith(kinks);
+  let m1 = 0;
+  let m2 = 0;
+  if (edges === BASE_EDGES) {
+    // the standard grid: nodes and weights precomputed
+    for (let i = 0; i < GRID.z.length; i++) {
+      const v = f(GRID.z[i]);
+      m1 += GRID.w[i] * v;
+      m2 += GRID.w[i] * v * v;
+    }
+    return [m1, m2];
+  }
+  for (let e = 0; e + 1 < edges.length; e++) {
+    const half = (edges[e + 1] - edges[e]) / 2;
+    const mid = (edges[e] + edges[e + 1]) / 2;
     for (let i = 0; i < NODES; i++) {
-      const z = mid + half * rule.x[i];
-      sum += half * rule.w[i] * normalPdf(z) * f(z);
+      const z = mid + half * RULE.x[i];
+      const w = half * RULE.w[i] * normalPdf(z);
+      const v = f(z);
+      m1 += w * v;
+      m2 += w * v * v;
     }
   }
-  return sum;
+  return [m1, m2];
+}
+
+/** E[f(Z)] for Z ~ N(0, 1) with panel edges also at `kinks` (see gaussianMoments). */
+export function gaussianExpectationWithKinks(f: (z: number) => number, kinks: readonly number[]): number {
+  if (kinks.every((k) => Number.isInteger(k / PANEL) || Math.abs(k) >= HALF_RANGE)) return gaussianExpectation(f);
+  return gaussianMoments(f, kinks)[0];
 }

@@ -38,6 +38,8 @@ import {
 import { fillUniform } from '../sampling/distributions.js';
 import { Xoshiro128, freshSeed, generatorFor } from '../sampling/prng.js';
 import { FoundActivation, activationAfter, activationBefore, className, replaceWeights } from './graph.js';
+import { predictSignal } from './predict.js';
+import { ResidualBlock, residualBlocks } from './residual.js';
 import { CELL_GATES, WeightSlot, weightSlots } from './roles.js';
 import { checkModel, withRollback } from './transaction.js';
 
@@ -68,6 +70,17 @@ const SPEC = defineOptions({
   maxTimescale: numberIn(null, 2, 1e9),
   /** Std of Embedding tables; default 1, so the layer after an Embedding sees inputs of unit second moment. */
   embeddingStd: positive(1),
+  /**
+   * Residual blocks (an Add of an identity skip and branches with kernels, found from the graph): `none`
+   * (default: the local rule in every branch, so each block adds the branch's variance to the stream);
+   * `preserve`: each branch's last kernel scaled from predictSignal's branch gain so the stream's second
+   * moment grows by 1 + 1/L per block (at most e over L blocks); `zero`: each branch's last kernel, or the
+   * gamma of a BatchNorm after it, set to 0 (Goyal et al. 2017; the weight part of Fixup and SkipInit), so
+   * every block starts as the identity; `fixup`: last kernel 0 and the branch's other kernels times
+   * L^(-1/(2m-2)), m kernels per branch (Zhang et al. 2019); `depth`: the last kernel's std over sqrt(2 L)
+   * (GPT-2, Radford et al. 2019).
+   */
+  residual: choice(['none', 'preserve', 'zero', 'fixup', 'depth'], 'none'),
 });
 
 /** Options of initializeModel. */
@@ -323,6 +336,14 @@ export function initializeModel(model: tf.LayersModel, options: InitializeModelO
     }
     reports.push(...planLayer(layer, slots, o, seeds, plan));
   }
+  const blocks = o.residual === 'none' ? [] : residualBlocks(model);
+  const factors = residualFactors(blocks, o.residual, reports);
+  for (const p of plan) {
+    const f = factors.get(`${p.layer.name}#${p.index}`);
+    if (f === undefined) continue;
+    const draw = p.draw;
+    p.draw = () => draw().map((v) => v * f);
+  }
   // Write: layer by layer, all-or-nothing.
   withRollback(OWNER, model, (progress) => {
     const layers = [...new Set(plan.map((p) => p.layer))];
@@ -334,6 +355,109 @@ export function initializeModel(model: tf.LayersModel, options: InitializeModelO
       }
       replaceWeights(layer, weights, false);
     }
+    if (o.residual === 'preserve') preserveResidualStream(model, blocks, reports, progress);
   });
   return reports;
+}
+
+/** The last kernel of a branch: its layer, weight index and position in the branch. */
+function lastKernel(branch: Layer[]): { layer: Layer; index: number; at: number } | null {
+  for (let at = branch.length - 1; at >= 0; at--) {
+    const slots = weightSlots(branch[at])?.filter((s) => s.role.role === 'kernel') ?? [];
+    if (slots.length) return { layer: branch[at], index: slots[slots.length - 1].index, at };
+  }
+  return null;
+}
+
+/** Multipliers for the zero, fixup and depth rules, by `${layer}#${weight index}`; notes the report rows. */
+function residualFactors(
+  blocks: ResidualBlock[],
+  rule: Options['residual'],
+  reports: LayerInitReport[],
+): Map<string, number> {
+  const factors = new Map<string, number>();
+  const L = blocks.length;
+  const note = (layer: Layer, index: number, text: string, factor: number): void => {
+    factors.set(`${layer.name}#${index}`, factor);
+    const row = reports.find((r) => r.layer === layer.name && r.weight === layer.weights[index].originalName);
+    if (row) {
+      row.note = row.note ? `${row.note}; ${text}` : text;
+      if (row.std !== undefined) row.std *= Math.abs(factor);
+    }
+  };
+  for (const block of blocks) {
+    for (const branch of block.branches) {
+      const last = lastKernel(branch);
+      if (!last) continue;
+      if (rule === 'zero') {
+        // a BatchNorm after the last kernel: its gamma goes to 0 instead (torchvision's zero_init_residual)
+        const bn = branch.slice(last.at + 1).find((l) => l.getClassName() === 'BatchNormalization');
+        const gamma = bn ? weightSlots(bn)?.find((s) => s.role.role === 'gamma') : undefined;
+        if (bn && gamma) note(bn, gamma.index, "residual 'zero': gamma 0, the block starts as the identity", 0);
+        else note(last.layer, last.index, "residual 'zero': 0, the block starts as the identity", 0);
+      } else if (rule === 'fixup') {
+        const kernels = branch.filter((l) => weightSlots(l)?.some((s) => s.role.role === 'kernel'));
+        const m = kernels.length;
+        note(last.layer, last.index, "residual 'fixup': last layer 0", 0);
+        if (m > 1) {
+          const f = Math.pow(L, -1 / (2 * m - 2));
+          for (const l of kernels.slice(0, -1)) {
+            for (const s of weightSlots(l) ?? []) {
+              if (s.role.role === 'kernel')
+                note(l, s.index, `residual 'fixup': x L^(-1/(2m-2)) = ${f.toPrecision(4)} (L ${L}, m ${m})`, f);
+            }
+          }
+        }
+      } else if (rule === 'depth') {
+        note(last.layer, last.index, `residual 'depth': std / sqrt(2 L) (L ${L})`, 1 / Math.sqrt(2 * L));
+      }
+    }
+  }
+  return factors;
+}
+
+/**
+ * `preserve`: with the weights just drawn, predictSignal gives each block's growth of the stream's second
+ * moment, E[add^2] / E[skip^2] - 1, and each branch's last kernel is scaled by sqrt((1 / L) / growth) where
+ * the growth exceeds 1 / L; three passes, since scaling one block changes the stream (and its channel means)
+ * every later block sees. Blocks that already grow less are left as they are.
+ */
+function preserveResidualStream(
+  model: tf.LayersModel,
+  blocks: ResidualBlock[],
+  reports: LayerInitReport[],
+  progress: { layer?: string },
+): void {
+  const L = blocks.length;
+  const total = new Map<Layer, number>();
+  for (let pass = 0; pass < 3; pass++) {
+    const predicted = new Map(predictSignal(model).map((r) => [r.layer, r.secondMoment]));
+    const moment = (t: tf.SymbolicTensor): number | null =>
+      t.sourceLayer && t.sourceLayer.getClassName() !== 'InputLayer' ? (predicted.get(t.sourceLayer.name) ?? null) : 1;
+    for (const block of blocks) {
+      const skip = moment(block.skip);
+      const out = predicted.get(block.add.name);
+      if (skip === null || !(skip > 0) || out === null || out === undefined) continue;
+      const growth = out / skip - 1;
+      if (!(growth > (1 / L) * 1.001)) continue;
+      const c = Math.sqrt(1 / L / growth);
+      for (const branch of block.branches) {
+        const last = lastKernel(branch);
+        if (!last) continue;
+        progress.layer = last.layer.name;
+        const scaled = tf.mul(last.layer.getWeights()[last.index], c);
+        replaceWeights(last.layer, new Map([[last.index, scaled]]), false);
+        total.set(last.layer, (total.get(last.layer) ?? 1) * c);
+      }
+    }
+  }
+  for (const [layer, c] of total) {
+    const kernel = lastKernel([layer]);
+    const row =
+      kernel && reports.find((r) => r.layer === layer.name && r.weight === layer.weights[kernel.index].originalName);
+    if (row) {
+      row.note = `residual 'preserve': scaled by ${c.toPrecision(4)} so the block adds 1/${L} of the stream's predicted second moment`;
+      if (row.std !== undefined) row.std *= c;
+    }
+  }
 }

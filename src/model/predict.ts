@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ActivationName, DEFAULT_ALPHA, canonicalActivation, scalarActivation } from '../math/activations.js';
-import { gaussianExpectationWithKinks } from '../math/quadrature.js';
+import { gaussianMoments } from '../math/quadrature.js';
 import { OptionsOf, defineOptions, flag, parseOptions, positive } from '../options.js';
 import { checkModel } from './transaction.js';
 
@@ -76,9 +76,10 @@ function throughActivation(s: Stats, name: ActivationName, alpha: number): Stats
       m2[c] = mean[c] ** 2;
       continue;
     }
-    const z = kinks.map((k) => (k - mu) / sd);
-    mean[c] = gaussianExpectationWithKinks((u) => phi.value(mu + sd * u), z);
-    m2[c] = gaussianExpectationWithKinks((u) => phi.value(mu + sd * u) ** 2, z);
+    [mean[c], m2[c]] = gaussianMoments(
+      (u) => phi.value(mu + sd * u),
+      kinks.map((k) => (k - mu) / sd),
+    );
   }
   return { mean, m2 };
 }
