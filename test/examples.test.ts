@@ -158,7 +158,7 @@ describe('compare: one-epoch smoke run of every task on a slice', () => {
       const svg = fs.readFileSync(path.join(out, `${t.task}.svg`), 'utf8');
       expect(svg).toMatch(/^<svg[\s\S]*<polyline|^<svg[\s\S]*<circle/);
       const init = fs.readFileSync(path.join(out, `${t.task}-init.svg`), 'utf8');
-      expect((init.match(/<polyline/g) ?? []).length).toBe(2 * t.arms.length); // two panels, a line per arm
+      expect((init.match(/<polyline/g) ?? []).length).toBe(3 * t.arms.length); // three panels, a line per arm
       expect(t.arms[0].initSignal.activationStd.length).toBe(t.task === 'deep' ? 31 : t.task === 'text' ? 2 : 3);
     }
     // stock glorotNormal on the 30-layer ReLU net: the init-time diagnostics flag vanishing layers
@@ -243,6 +243,38 @@ describe('the recurrent tasks', () => {
       expect(t.arms[0].initSignal.activationStd).toHaveLength(3); // embedding, LSTM, Dense
     }
     expect(fs.readFileSync(path.join(out, 'report.md'), 'utf8')).toMatch(/build seconds/);
+  });
+
+  it('compare --task residual: the residual MLP with the residual arms, predicted and measured signal at init', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-init-residual-'));
+    const cli = path.join(__dirname, '..', 'examples', 'dist', 'cli.js');
+    const args = ['compare', '--task', 'residual', '--epochs', '1', '--limit', '20', '--backend', 'wasm', '--quiet'];
+    execFileSync(
+      process.execPath,
+      [cli, ...args, '--arms', 'stock-default,residual-zero,residual-preserve', '--out', out],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const results = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
+    const [task] = results.tasks;
+    expect(task.task).toBe('residual');
+    for (const a of task.arms) {
+      // stem + 2 per block x 30 + classifier
+      expect(a.initSignal.activationStd).toHaveLength(62);
+      expect(a.initSignal.predictedStd.slice(0, 61).every((v: number | null) => typeof v === 'number' && v >= 0)).toBe(
+        true,
+      );
+    }
+    // each block's first Dense reads the stream: under the stock default it grows block after block (std about
+    // 1.13x per block, 36x over 29); residual 'zero' starts every block as the identity (only the draws differ)
+    const growth = (arm: string): number => {
+      const std = task.arms.find((a: { arm: string }) => a.arm === arm).initSignal.activationStd;
+      return std[59] / std[1];
+    };
+    expect(growth('stock-default')).toBeGreaterThan(10);
+    expect(growth('residual-zero')).toBeLessThan(1.5);
   });
 
   it('UnsortedSegmentSum (the gradient of gather, missing from tfjs-backend-wasm) sums rows into segments', () => {

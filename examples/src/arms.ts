@@ -73,6 +73,14 @@ export const ARMS: readonly Arm[] = [
       initializeModel(model, { seed });
     },
   },
+  ...(['preserve', 'zero', 'fixup'] as const).map((residual): Arm => ({
+    name: `residual-${residual}`,
+    description: `ours initializeModel with residual: '${residual}' (the local rule elsewhere)`,
+    kernel: () => 'zeros',
+    prepare: (model, _batch, seed) => {
+      initializeModel(model, { seed, residual });
+    },
+  })),
   {
     name: 'lsuv',
     description:

@@ -125,7 +125,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (args.arms !== null) {
     // every chosen task must know every chosen arm (MLP and recurrent tasks have their own arms)
     for (const name of tasksFor(args.task)) {
-      const list = 'kind' in TASKS[name].spec ? SEQUENCE_ARMS : ARMS;
+      const spec = TASKS[name].spec;
+      const list = 'kind' in spec && spec.kind === 'sequence' ? SEQUENCE_ARMS : ARMS;
       const unknown = args.arms.filter((a) => !list.some((arm) => arm.name === a));
       if (unknown.length) {
         throw new UsageError(

@@ -5,7 +5,7 @@ import * as path from 'path';
 import { ARMS, Arm, SEQUENCE_ARMS, SequenceArm, findArms } from './arms';
 import { signalPropagation } from 'tfjs-initializers';
 import { toTensors, subset } from './data/dataset';
-import { buildMlp, buildSequenceModel } from './models';
+import { buildMlp, buildResidualMlp, buildSequenceModel } from './models';
 import { Progress } from './progress';
 import { ArmResult, CompareResults, TaskResult, initChart, markdownReport, taskChart } from './report';
 import { TASKS, TaskName, dataLoader } from './tasks';
@@ -52,7 +52,8 @@ export async function compare(options: CompareOptions, writeAtomic: WriteAtomic)
     const data = load(task.data);
     const epochs = options.epochs ?? task.train.epochs;
     const names = options.arms ?? task.arms;
-    const arms: Array<Arm | SequenceArm> = 'kind' in task.spec ? findArms(names, SEQUENCE_ARMS) : findArms(names, ARMS);
+    const sequence = 'kind' in task.spec && task.spec.kind === 'sequence';
+    const arms: Array<Arm | SequenceArm> = sequence ? findArms(names, SEQUENCE_ARMS) : findArms(names, ARMS);
     return { task, data, epochs, arms, batches: Math.ceil(data.train.n / task.train.batchSize) };
   });
   const progress = options.quiet
@@ -73,7 +74,10 @@ export async function compare(options: CompareOptions, writeAtomic: WriteAtomic)
       // Build seconds: building the model plus the arm's model-level step (what a user pays before training).
       const buildStart = Date.now();
       let model: tf.LayersModel;
-      if ('kind' in task.spec) {
+      if ('kind' in task.spec && task.spec.kind === 'residual') {
+        model = buildResidualMlp({ ...task.spec, inputDim: data.train.features }, arm as Arm, options.seed);
+        (arm as Arm).prepare?.(model, probe.xs, options.seed);
+      } else if ('kind' in task.spec) {
         const spec = {
           ...task.spec,
           length: data.train.features,
@@ -86,10 +90,13 @@ export async function compare(options: CompareOptions, writeAtomic: WriteAtomic)
         (arm as Arm).prepare?.(model, probe.xs, options.seed);
       }
       const buildSeconds = (Date.now() - buildStart) / 1000;
-      const signal = signalPropagation(model, probe.xs, probe.ys);
+      // gradients need a chain-shaped model; a residual graph gets the forward statistics only
+      const chain = !('kind' in task.spec && task.spec.kind === 'residual');
+      const signal = signalPropagation(model, probe.xs, chain ? probe.ys : undefined);
       const initSignal = {
         activationStd: signal.layers.map((l) => l.postStd),
         gradientStd: signal.layers.map((l) => l.gradPreStd ?? NaN),
+        predictedStd: signal.layers.map((l) => Math.sqrt(l.predictedSecondMoment ?? NaN)),
         vanishing: signal.vanishing.length,
         exploding: signal.exploding.length,
       };

@@ -80,3 +80,29 @@ export function buildSequenceModel(spec: SequenceSpec, arm: SequenceArm, seed: n
     ],
   });
 }
+
+export interface ResidualSpec {
+  inputDim: number;
+  width: number;
+  blocks: number;
+  classes: number;
+}
+
+/**
+ * input -> Dense(width, relu) -> [Dense(width, relu) -> Dense(width) -> Add(skip)] x blocks -> Dense(classes,
+ * softmax): a residual MLP with no normalization, kernels from the arm.
+ */
+export function buildResidualMlp(spec: ResidualSpec, arm: Arm, seed: number): tf.LayersModel {
+  const input = tf.input({ shape: [spec.inputDim] });
+  let k = 0;
+  const dense = (units: number, activation: 'relu' | 'linear' | 'softmax', next: LayerActivation): tf.layers.Layer =>
+    tf.layers.dense({ units, activation, kernelInitializer: arm.kernel(next, seed * 1000 + k++) as never });
+  let h = dense(spec.width, 'relu', { name: 'relu' }).apply(input) as tf.SymbolicTensor;
+  for (let b = 0; b < spec.blocks; b++) {
+    const inner = dense(spec.width, 'relu', { name: 'relu' }).apply(h) as tf.SymbolicTensor;
+    const branch = dense(spec.width, 'linear', { name: 'linear' }).apply(inner) as tf.SymbolicTensor;
+    h = tf.layers.add().apply([h, branch]) as tf.SymbolicTensor;
+  }
+  const out = dense(spec.classes, 'softmax', { name: 'linear' }).apply(h) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: out });
+}

@@ -5,8 +5,10 @@ import { lineChart } from './svg';
 export interface InitSignal {
   /** std of each kernel layer's activation at initialization, on 256 training inputs */
   activationStd: number[];
-  /** std of the loss gradient w.r.t. each kernel layer's pre-activation (per example) */
+  /** std of the loss gradient w.r.t. each kernel layer's pre-activation (per example; NaN for graphs) */
   gradientStd: number[];
+  /** the root mean square predictSignal predicts for each layer's activation (data-free) */
+  predictedStd: number[];
   vanishing: number;
   exploding: number;
 }
@@ -66,6 +68,12 @@ export function initChart(task: TaskResult): string {
       logY: true,
     },
     {
+      title: 'predicted rms (predictSignal, no data)',
+      yLabel: 'rms',
+      series: task.arms.map((a) => ({ name: a.arm, values: a.initSignal.predictedStd })),
+      logY: true,
+    },
+    {
       title: 'gradient std w.r.t. pre-activation (backward)',
       yLabel: 'std',
       series: task.arms.map((a) => ({ name: a.arm, values: a.initSignal.gradientStd })),
@@ -78,7 +86,7 @@ export function initChart(task: TaskResult): string {
 export function summaryTable(task: TaskResult): string {
   const rows = task.arms.map(
     (a) =>
-      `| ${a.arm}${a.arm === task.best ? ' (best)' : ''} | ${fmt(a.finalTrainLoss)} | ${(a.testAccuracy * 100).toFixed(2)}% | ${a.stepsToTarget ?? 'not reached'} | ${a.buildSeconds.toFixed(2)} | ${a.seconds.toFixed(1)} |`,
+      `| ${a.arm}${a.arm === task.best ? ' (best)' : ''}${a.diverged ? ' (NaN)' : ''} | ${fmt(a.finalTrainLoss)} | ${(a.testAccuracy * 100).toFixed(2)}% | ${a.stepsToTarget ?? 'not reached'} | ${a.buildSeconds.toFixed(2)} | ${a.seconds.toFixed(1)} |`,
   );
   return [
     '| arm | final train loss | test accuracy | steps to target loss | build seconds | train seconds |',

@@ -3,7 +3,7 @@ import { Dataset } from './data/dataset';
 import { loadMnist } from './data/mnist';
 import { loadSpam } from './data/spam';
 import { loadSpamSequences, memoryTask } from './data/sequences';
-import type { MlpSpec, SequenceSpec } from './models';
+import type { MlpSpec, ResidualSpec, SequenceSpec } from './models';
 import type { TrainConfig } from './train';
 import { ARMS, DEFAULT_ARMS, SEQUENCE_ARMS } from './arms';
 
@@ -13,18 +13,31 @@ export interface Task {
   name: string;
   title: string;
   data: string;
-  /** an MLP, or (for `sequence` tasks) Embedding -> LSTM -> Dense over token ids */
-  spec: MlpSpec | ({ kind: 'sequence' } & Omit<SequenceSpec, 'vocabulary' | 'length'>);
+  /** an MLP, Embedding -> LSTM -> Dense over token ids (`sequence`), or a residual MLP (`residual`) */
+  spec:
+    | MlpSpec
+    | ({ kind: 'sequence' } & Omit<SequenceSpec, 'vocabulary' | 'length'>)
+    | ({ kind: 'residual' } & Omit<ResidualSpec, 'inputDim'>);
   train: Omit<TrainConfig, 'seed'>;
 }
 
-export const TASK_NAMES = ['image', 'image-leaky', 'text', 'deep', 'sequence', 'memory'] as const;
+export const TASK_NAMES = ['image', 'image-leaky', 'text', 'deep', 'residual', 'sequence', 'memory'] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
 /**
  * What `--task` accepts: a task, `image` also running image-leaky, `all` (the fast set `npm start` runs:
  * image, image-leaky, text, deep), `recurrent` (sequence and memory) or `everything`.
  */
-export const TASK_CHOICES = ['image', 'text', 'deep', 'sequence', 'memory', 'recurrent', 'all', 'everything'] as const;
+export const TASK_CHOICES = [
+  'image',
+  'text',
+  'deep',
+  'residual',
+  'sequence',
+  'memory',
+  'recurrent',
+  'all',
+  'everything',
+] as const;
 
 const SEQUENCE_ARM_NAMES = SEQUENCE_ARMS.map((a) => a.name);
 
@@ -63,6 +76,14 @@ export const TASKS: Readonly<Record<TaskName, Task>> = {
     spec: { inputDim: 784, hidden: new Array<number>(30).fill(64), activation: { name: 'relu' }, classes: 10 },
     train: { epochs: 3, batchSize: 64, learningRate: 0.01, momentum: 0.9, targetLoss: 1.0 },
   },
+  residual: {
+    arms: ['stock-default', 'stock-he', 'init-model', 'residual-preserve', 'residual-zero', 'residual-fixup'],
+    name: 'residual',
+    title: 'MNIST, residual MLP: 30 blocks of Dense(64, relu) -> Dense(64) -> Add, no normalization',
+    data: 'mnist',
+    spec: { kind: 'residual', width: 64, blocks: 30, classes: 10 },
+    train: { epochs: 3, batchSize: 64, learningRate: 0.01, momentum: 0.9, targetLoss: 1.0 },
+  },
   sequence: {
     arms: SEQUENCE_ARM_NAMES,
     name: 'sequence',
@@ -91,6 +112,7 @@ export function tasksFor(choice: string): TaskName[] {
     case 'deep':
     case 'sequence':
     case 'memory':
+    case 'residual':
       return [choice];
     case 'recurrent':
       return ['sequence', 'memory'];
