@@ -158,7 +158,10 @@ describe('compare: one-epoch smoke run of every task on a slice', () => {
       const svg = fs.readFileSync(path.join(out, `${t.task}.svg`), 'utf8');
       expect(svg).toMatch(/^<svg[\s\S]*<polyline|^<svg[\s\S]*<circle/);
       const init = fs.readFileSync(path.join(out, `${t.task}-init.svg`), 'utf8');
-      expect((init.match(/<polyline/g) ?? []).length).toBe(3 * t.arms.length); // three panels, a line per arm
+      // three panels (activation, predicted, gradient), a line per arm; the text MLP's prediction has one point
+      // (its softmax output is not predicted), drawn as a dot
+      expect((init.match(/<polyline/g) ?? []).length).toBe((t.task === 'text' ? 2 : 3) * t.arms.length);
+      expect(init).toContain('predicted rms');
       expect(t.arms[0].initSignal.activationStd.length).toBe(t.task === 'deep' ? 31 : t.task === 'text' ? 2 : 3);
     }
     // stock glorotNormal on the 30-layer ReLU net: the init-time diagnostics flag vanishing layers
