@@ -5,7 +5,7 @@ import { loadSpam } from './data/spam';
 import { loadSpamSequences, memoryTask } from './data/sequences';
 import type { MlpSpec, ResidualSpec, SequenceSpec } from './models';
 import type { TrainConfig } from './train';
-import { ARMS, DEFAULT_ARMS, SEQUENCE_ARMS } from './arms';
+import { DEFAULT_ARMS, SEQUENCE_ARMS } from './arms';
 
 export interface Task {
   /** arms run when --arms is not given */
@@ -69,7 +69,7 @@ export const TASKS: Readonly<Record<TaskName, Task>> = {
     train: { epochs: 5, batchSize: 32, learningRate: 0.05, momentum: 0.9, targetLoss: 0.15 },
   },
   deep: {
-    arms: ARMS.map((a) => a.name),
+    arms: [...DEFAULT_ARMS, 'init-model', 'lsuv'],
     name: 'deep',
     title: 'MNIST, 30-layer width-64 ReLU MLP (SGD momentum)',
     data: 'mnist',
