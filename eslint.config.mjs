@@ -3,7 +3,9 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'examples/dist/**', 'node_modules/**', 'coverage/**', 'reports/**', '.tmp/**', 'docs/api/**'] },
+  {
+    ignores: ['dist/**', 'examples/dist/**', 'node_modules/**', 'coverage/**', 'reports/**', '.tmp/**', 'docs/api/**'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
