@@ -16,10 +16,12 @@ export const USAGE = `usage: tfjs-init compare [options]
        tfjs-init diagnose <model.json> [--batch N] [--seed N] [--backend B] [--out DIR]
 compare options:
   --task    ${TASK_CHOICES.join('|')}
-            (default all: image, image-leaky, text, deep; recurrent: sequence and memory, LSTMs over
-            token ids; everything: both sets; image runs the ReLU and the LeakyReLU MLP)
+            (default all: image, image-leaky, text, deep; residual: a 30-block residual MLP;
+            recurrent: sequence and memory, LSTMs over token ids; everything: every task; image runs
+            the ReLU and the LeakyReLU MLP)
   --arms    comma-separated, from: ${ALL_ARM_NAMES.join(', ')}
             (default: the MLP tasks the first six, the deep task also init-model and lsuv; the
+            residual task stock-default, stock-he, init-model, residual-preserve/zero/fixup; the
             recurrent tasks stock-default, stock-forget-bias, init-model, chrono)
   --epochs  positive integer (default: each task's own)
   --seed    integer (default 1)
