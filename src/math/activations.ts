@@ -51,6 +51,17 @@ export const ACTIVATIONS: readonly ActivationName[] = [
  */
 export const DEFAULT_ALPHA: Readonly<Partial<Record<ActivationName, number>>> = { leakyRelu: 0.3, prelu: 0, elu: 1 };
 
+/** Where each activation is not smooth (its kinks), in x; smooth activations have none. */
+export const ACTIVATION_KINKS: Readonly<Partial<Record<ActivationName, readonly number[]>>> = {
+  relu: [0],
+  relu6: [0, 6],
+  leakyRelu: [0],
+  prelu: [0],
+  elu: [0],
+  selu: [0],
+  hardSigmoid: [-2.5, 2.5],
+};
+
 /** SELU constants (Klambauer et al. 2017), as tfjs uses them. */
 export const SELU_ALPHA = 1.6732632423543772;
 export const SELU_SCALE = 1.0507009873554805;

@@ -9,7 +9,7 @@
  * by Gauss-Legendre quadrature with panel edges on the activation's kinks. No tfjs.
  */
 import { InitializerConfigError } from '../errors.js';
-import { ActivationName, canonicalActivation, scalarActivation } from './activations.js';
+import { ACTIVATION_KINKS, ActivationName, canonicalActivation, scalarActivation } from './activations.js';
 import { resolveAlpha } from './gains.js';
 import { gaussianExpectationWithKinks } from './quadrature.js';
 
@@ -21,23 +21,12 @@ export interface MeanFieldActivation {
   alpha?: number;
 }
 
-/** Where each activation is not smooth, in x. */
-const KINKS: Partial<Record<ActivationName, readonly number[]>> = {
-  relu: [0],
-  relu6: [0, 6],
-  leakyRelu: [0],
-  prelu: [0],
-  elu: [0],
-  selu: [0],
-  hardSigmoid: [-2.5, 2.5],
-};
-
 const OWNER = 'meanField';
 
 function resolved(a: MeanFieldActivation): { phi: ReturnType<typeof scalarActivation>; kinks: readonly number[] } {
   const name = canonicalActivation(a.activation, OWNER);
   const alpha = resolveAlpha(OWNER, name, a.alpha);
-  return { phi: scalarActivation(name, alpha), kinks: KINKS[name] ?? [] };
+  return { phi: scalarActivation(name, alpha), kinks: ACTIVATION_KINKS[name] ?? [] };
 }
 
 function check(field: string, value: number, min: number, strict = false): void {

@@ -12,7 +12,13 @@
  * predict are named in the result, as is everything downstream of them.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ActivationName, DEFAULT_ALPHA, canonicalActivation, scalarActivation } from '../math/activations.js';
+import {
+  ACTIVATION_KINKS,
+  ActivationName,
+  DEFAULT_ALPHA,
+  canonicalActivation,
+  scalarActivation,
+} from '../math/activations.js';
 import { gaussianMoments } from '../math/quadrature.js';
 import { OptionsOf, defineOptions, flag, parseOptions, positive } from '../options.js';
 import { checkModel } from './transaction.js';
@@ -50,22 +56,12 @@ interface Stats {
 
 type Layer = tf.layers.Layer;
 
-const KINKS: Partial<Record<ActivationName, readonly number[]>> = {
-  relu: [0],
-  relu6: [0, 6],
-  leakyRelu: [0],
-  prelu: [0],
-  elu: [0],
-  selu: [0],
-  hardSigmoid: [-2.5, 2.5],
-};
-
 const average = (a: Float64Array): number => a.reduce((s, v) => s + v, 0) / a.length;
 
 /** E[phi(z)], E[phi(z)^2] per channel for z ~ N(mean, m2 - mean^2). */
 function throughActivation(s: Stats, name: ActivationName, alpha: number): Stats {
   const phi = scalarActivation(name, alpha);
-  const kinks = KINKS[name] ?? [];
+  const kinks = ACTIVATION_KINKS[name] ?? [];
   const mean = new Float64Array(s.mean.length);
   const m2 = new Float64Array(s.mean.length);
   for (let c = 0; c < mean.length; c++) {
