@@ -10,6 +10,7 @@ import * as path from 'path';
 import { buildSync } from 'esbuild';
 import * as tf from '@tensorflow/tfjs';
 import { HeNormal, INITIALIZER_CLASSES } from '../src';
+import type { Check } from './browser/roundtrip';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const available = fs.existsSync(CHROMIUM);
@@ -20,15 +21,6 @@ if (!available)
     `browser round trips skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`,
   );
 const describeBrowser = available ? describe : describe.skip;
-
-interface Check {
-  name: string;
-  store: string;
-  topology: boolean;
-  configs: boolean;
-  weights: boolean;
-  predictions: boolean;
-}
 
 describeBrowser('in the browser (headless Chromium)', () => {
   let result: { checks?: Check[]; reference?: number[]; classes?: number; error?: string };

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
+import { saveToMemory } from './memory_io';
 import { GlorotUniform, HeNormal, INITIALIZER_CLASSES, fileSystem, modelJsonText } from 'tfjs-initializers/node';
 import { initializerConfigs, kernelFor, sequentialLayers } from './records';
 
@@ -78,14 +79,8 @@ describe('save and load round trips for every initializer class', () => {
       sa.forEach((w, i) => expect(Array.from(sb[i].tensor.dataSync())).toEqual(Array.from(w.tensor.dataSync())));
       expect(sa.length).toBeGreaterThan(1);
 
-      let artifacts: tf.io.ModelArtifacts | null = null;
-      await seq.save(
-        tf.io.withSaveHandler(async (a) => {
-          artifacts = a;
-          return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
-        }),
-      );
-      const fromMemory = await tf.loadLayersModel(tf.io.fromMemory(artifacts as unknown as tf.io.ModelArtifacts));
+      const artifacts = await saveToMemory(seq);
+      const fromMemory = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
       await expectSameModel(seq, fromMemory, xs);
 
       // Rebuilt from JSON alone (no weights): the seeded initializers give the same initial weights.
@@ -127,18 +122,11 @@ describe('file:// handler', () => {
   it('writes exactly model.json and weights.bin, in the layout tfjs-node writes', async () => {
     const model = sequentialModel(HeNormal);
     const dir = tmp();
-    let artifacts: tf.io.ModelArtifacts | null = null;
-    await model.save(
-      tf.io.withSaveHandler(async (a) => {
-        artifacts = a;
-        return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
-      }),
-      { includeOptimizer: true },
-    );
+    const artifacts = await saveToMemory(model, { includeOptimizer: true });
     await model.save(`file://${dir}`, { includeOptimizer: true });
     expect(fs.readdirSync(dir).sort()).toEqual(['model.json', 'weights.bin']);
     const text = fs.readFileSync(path.join(dir, 'model.json'), 'utf8');
-    expect(text).toBe(modelJsonText(artifacts as unknown as tf.io.ModelArtifacts));
+    expect(text).toBe(modelJsonText(artifacts));
     expect(Object.keys(JSON.parse(text))).toEqual([
       'modelTopology',
       'weightsManifest',
@@ -149,9 +137,7 @@ describe('file:// handler', () => {
     ]);
     expect(JSON.parse(text).weightsManifest[0].paths).toEqual(['weights.bin']);
     const weights = fs.readFileSync(path.join(dir, 'weights.bin'));
-    const expected = Buffer.from(
-      tf.io.CompositeArrayBuffer.join((artifacts as unknown as tf.io.ModelArtifacts).weightData),
-    );
+    const expected = Buffer.from(tf.io.CompositeArrayBuffer.join(artifacts.weightData));
     expect(weights.equals(expected)).toBe(true);
     model.dispose();
   });

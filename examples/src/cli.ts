@@ -5,12 +5,12 @@
  *                     [--backend auto|tensorflow|wasm|cpu] [--out DIR] [--limit N] [--quiet]
  * Exit codes: 0 done, 1 failure while running, 2 bad arguments or unwritable output.
  */
-import { ALL_ARM_NAMES, ARMS, SEQUENCE_ARMS } from './arms';
+import { ALL_ARM_NAMES } from './arms';
 import { BACKENDS, selectBackend } from './backend';
 import { checkWritable, compare } from './compare';
 import { diagnose } from './diagnose';
 import { summaryTable } from './report';
-import { TASKS, TASK_CHOICES, tasksFor } from './tasks';
+import { TASKS, TASK_CHOICES, armListFor, tasksFor } from './tasks';
 
 export const USAGE = `usage: tfjs-init compare [options]
        tfjs-init diagnose <model.json> [--batch N] [--seed N] [--backend B] [--out DIR]
@@ -127,8 +127,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (args.arms !== null) {
     // every chosen task must know every chosen arm (MLP and recurrent tasks have their own arms)
     for (const name of tasksFor(args.task)) {
-      const spec = TASKS[name].spec;
-      const list = 'kind' in spec && spec.kind === 'sequence' ? SEQUENCE_ARMS : ARMS;
+      const list = armListFor(TASKS[name]);
       const unknown = args.arms.filter((a) => !list.some((arm) => arm.name === a));
       if (unknown.length) {
         throw new UsageError(

@@ -2,13 +2,13 @@
 import * as tf from '@tensorflow/tfjs';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ARMS, Arm, SEQUENCE_ARMS, SequenceArm, findArms } from './arms';
+import { Arm, SequenceArm, findArms } from './arms';
 import { signalPropagation } from 'tfjs-initializers';
 import { toTensors, subset } from './data/dataset';
 import { buildMlp, buildResidualMlp, buildSequenceModel } from './models';
 import { Progress } from './progress';
 import { ArmResult, CompareResults, TaskResult, initChart, markdownReport, taskChart } from './report';
-import { TASKS, TaskName, dataLoader } from './tasks';
+import { TASKS, TaskName, armListFor, dataLoader, taskKind } from './tasks';
 import { train } from './train';
 
 export interface CompareOptions {
@@ -52,8 +52,7 @@ export async function compare(options: CompareOptions, writeAtomic: WriteAtomic)
     const data = load(task.data);
     const epochs = options.epochs ?? task.train.epochs;
     const names = options.arms ?? task.arms;
-    const sequence = 'kind' in task.spec && task.spec.kind === 'sequence';
-    const arms: Array<Arm | SequenceArm> = sequence ? findArms(names, SEQUENCE_ARMS) : findArms(names, ARMS);
+    const arms = findArms(names, armListFor(task));
     return { task, data, epochs, arms, batches: Math.ceil(data.train.n / task.train.batchSize) };
   });
   const progress = options.quiet
@@ -74,24 +73,26 @@ export async function compare(options: CompareOptions, writeAtomic: WriteAtomic)
       // Build seconds: building the model plus the arm's model-level step (what a user pays before training).
       const buildStart = Date.now();
       let model: tf.LayersModel;
-      if ('kind' in task.spec && task.spec.kind === 'residual') {
-        model = buildResidualMlp({ ...task.spec, inputDim: data.train.features }, arm as Arm, options.seed);
-        (arm as Arm).prepare?.(model, probe.xs, options.seed);
-      } else if ('kind' in task.spec) {
-        const spec = {
-          ...task.spec,
-          length: data.train.features,
-          vocabulary: data.vocabulary ?? 0,
-        };
-        model = buildSequenceModel(spec, arm as SequenceArm, options.seed);
-        (arm as SequenceArm).prepare?.(model, options.seed, data.train.features);
+      const spec = task.spec;
+      if ('kind' in spec && spec.kind === 'sequence') {
+        const length = data.train.features;
+        model = buildSequenceModel(
+          { ...spec, length, vocabulary: data.vocabulary ?? 0 },
+          arm as SequenceArm,
+          options.seed,
+        );
+        (arm as SequenceArm).prepare?.(model, options.seed, length);
       } else {
-        model = buildMlp({ ...task.spec, inputDim: data.train.features }, arm as Arm, options.seed);
+        const inputDim = data.train.features;
+        model =
+          'kind' in spec
+            ? buildResidualMlp({ ...spec, inputDim }, arm as Arm, options.seed)
+            : buildMlp({ ...spec, inputDim }, arm as Arm, options.seed);
         (arm as Arm).prepare?.(model, probe.xs, options.seed);
       }
       const buildSeconds = (Date.now() - buildStart) / 1000;
       // gradients need a chain-shaped model; a residual graph gets the forward statistics only
-      const chain = !('kind' in task.spec && task.spec.kind === 'residual');
+      const chain = taskKind(task) !== 'residual';
       const signal = signalPropagation(model, probe.xs, chain ? probe.ys : undefined);
       const initSignal = {
         activationStd: signal.layers.map((l) => l.postStd),

@@ -60,7 +60,7 @@ function fmt(v: number | null, digits = 4): string {
 
 /** Std of activations and gradients against depth, at initialization, one line per arm. */
 export function initChart(task: TaskResult): string {
-  return lineChart(`${task.title}: signal at initialization`, 'kernel layer (depth)', [
+  const panels = [
     {
       title: 'activation std (forward)',
       yLabel: 'std',
@@ -79,7 +79,10 @@ export function initChart(task: TaskResult): string {
       series: task.arms.map((a) => ({ name: a.arm, values: a.initSignal.gradientStd })),
       logY: true,
     },
-  ]);
+  ];
+  // A residual graph has no backward statistics (they need a chain): leave out a panel with nothing to draw.
+  const drawable = panels.filter((p) => p.series.some((s) => s.values.some((v) => Number.isFinite(v) && v > 0)));
+  return lineChart(`${task.title}: signal at initialization`, 'kernel layer (depth)', drawable);
 }
 
 /** A markdown summary table for one task. */

@@ -5,7 +5,7 @@ import { loadSpam } from './data/spam';
 import { loadSpamSequences, memoryTask } from './data/sequences';
 import type { MlpSpec, ResidualSpec, SequenceSpec } from './models';
 import type { TrainConfig } from './train';
-import { DEFAULT_ARMS, SEQUENCE_ARMS } from './arms';
+import { ARMS, Arm, DEFAULT_ARMS, SEQUENCE_ARMS, SequenceArm } from './arms';
 
 export interface Task {
   /** arms run when --arms is not given */
@@ -102,6 +102,16 @@ export const TASKS: Readonly<Record<TaskName, Task>> = {
     train: { epochs: 4, batchSize: 32, learningRate: 0.3, momentum: 0.9, targetLoss: 0.7 },
   },
 };
+
+/** What a task builds: an MLP, a residual MLP or a sequence model. */
+export function taskKind(task: Task): 'mlp' | 'residual' | 'sequence' {
+  return 'kind' in task.spec ? task.spec.kind : 'mlp';
+}
+
+/** The arms a task can run: the sequence tasks have their own. */
+export function armListFor(task: Task): readonly (Arm | SequenceArm)[] {
+  return taskKind(task) === 'sequence' ? SEQUENCE_ARMS : ARMS;
+}
 
 /** Expands a --task choice into the tasks it runs. */
 export function tasksFor(choice: string): TaskName[] {

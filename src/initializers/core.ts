@@ -85,11 +85,24 @@ export function varianceScalingStd(shape: readonly number[], params: VarianceSca
  * normal with std sqrt(scale / fan); uniform on [-sqrt(3 scale / fan), sqrt(3 scale / fan)).
  */
 export function varianceScalingValues(owner: string, shape: number[], params: VarianceScalingParams): Float32Array {
-  const size = checkShape(owner, shape);
-  const std = varianceScalingStd(shape, params);
-  const out = new Float32Array(size);
-  const rng = generatorFor(params.seed);
-  switch (params.distribution) {
+  checkShape(owner, shape);
+  return valuesWithStd(owner, shape, varianceScalingStd(shape, params), params.distribution, params.seed);
+}
+
+/**
+ * Zero-mean values of a given std (row-major, `shape`): normal, truncated normal (std exact after the cut)
+ * or uniform on [-sqrt(3) std, sqrt(3) std). The sampling every variance-scaling draw goes through.
+ */
+export function valuesWithStd(
+  owner: string,
+  shape: number[],
+  std: number,
+  distribution: Distribution,
+  seed: number | null,
+): Float32Array {
+  const out = new Float32Array(checkShape(owner, shape));
+  const rng = generatorFor(seed);
+  switch (distribution) {
     case 'normal':
       return fillNormal(out, rng, 0, std);
     case 'truncatedNormal':

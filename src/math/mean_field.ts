@@ -11,7 +11,7 @@
 import { InitializerConfigError } from '../errors.js';
 import { ACTIVATION_KINKS, ActivationName, canonicalActivation, scalarActivation } from './activations.js';
 import { resolveAlpha } from './gains.js';
-import { gaussianExpectationWithKinks } from './quadrature.js';
+import { gaussianMoments } from './quadrature.js';
 
 /** An activation for the mean field: a name (tfjs or PyTorch spelling) and its alpha where it takes one. */
 export interface MeanFieldActivation {
@@ -34,14 +34,14 @@ function check(field: string, value: number, min: number, strict = false): void 
   if (!ok) throw new InitializerConfigError(OWNER, field, value, `a finite number ${strict ? '>' : '>='} ${min}`);
 }
 
-/** E[f(sqrt(q) z)] with the activation's kinks as panel edges. */
-function expectation(f: (x: number) => number, q: number, kinks: readonly number[]): number {
-  if (q === 0) return f(0);
+/** E[g(sqrt(q) z)^2] with the activation's kinks as panel edges. */
+function secondMoment(g: (x: number) => number, q: number, kinks: readonly number[]): number {
+  if (q === 0) return g(0) ** 2;
   const s = Math.sqrt(q);
-  return gaussianExpectationWithKinks(
-    (z) => f(s * z),
+  return gaussianMoments(
+    (z) => g(s * z),
     kinks.map((k) => k / s),
-  );
+  )[1];
 }
 
 /** q' = sigma_w^2 E[phi(sqrt(q) z)^2] + sigma_b^2: the next layer's pre-activation second moment. */
@@ -50,7 +50,7 @@ export function lengthMap(a: MeanFieldActivation, sigmaW2: number, sigmaB2: numb
   check('sigmaB2', sigmaB2, 0);
   check('q', q, 0);
   const { phi, kinks } = resolved(a);
-  return sigmaW2 * expectation((x) => phi.value(x) ** 2, q, kinks) + sigmaB2;
+  return sigmaW2 * secondMoment(phi.value, q, kinks) + sigmaB2;
 }
 
 /** chi_1 = sigma_w^2 E[phi'(sqrt(q) z)^2]: the per-layer growth of a small perturbation at second moment q. */
@@ -58,8 +58,8 @@ export function chi1(a: MeanFieldActivation, sigmaW2: number, q: number): number
   check('sigmaW2', sigmaW2, 0);
   if (!(q >= 0)) throw new InitializerConfigError(OWNER, 'q', q, 'a number >= 0 (Infinity: the limit of large q)');
   const { phi, kinks } = resolved(a);
-  if (q === Infinity) return sigmaW2 * expectation((x) => phi.derivative(x) ** 2, 1e12, kinks);
-  return sigmaW2 * expectation((x) => phi.derivative(x) ** 2, q, kinks);
+  if (q === Infinity) return sigmaW2 * secondMoment(phi.derivative, 1e12, kinks);
+  return sigmaW2 * secondMoment(phi.derivative, q, kinks);
 }
 
 const Q_MAX = 1e12;

@@ -106,9 +106,3 @@ export function gaussianMoments(f: (z: number) => number, kinks: readonly number
   }
   return [m1, m2];
 }
-
-/** E[f(Z)] for Z ~ N(0, 1) with panel edges also at `kinks` (see gaussianMoments). */
-export function gaussianExpectationWithKinks(f: (z: number) => number, kinks: readonly number[]): number {
-  if (kinks.every((k) => Number.isInteger(k / PANEL) || Math.abs(k) >= HALF_RANGE)) return gaussianExpectation(f);
-  return gaussianMoments(f, kinks)[0];
-}

@@ -11,10 +11,10 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   DISTRIBUTIONS,
-  Distribution,
   UNTRUNCATED,
   VarianceScalingParams,
   modeFan,
+  valuesWithStd,
   varianceScalingStd,
   varianceScalingValues,
 } from '../initializers/core.js';
@@ -125,12 +125,6 @@ function describeActivation(a: FoundActivation): string {
   return `${a.name}${a.alpha !== undefined ? `(${Number(a.alpha.toFixed(6))})` : ''} from ${a.source}`;
 }
 
-/** Core parameters for a draw with a given std (fanIn of the auto rule, scale = std^2 fanIn). */
-function stdParams(shape: number[], std: number, distribution: Distribution, seed: number): VarianceScalingParams {
-  const scale = std * std * computeFans(shape).fanIn;
-  return { scale, mode: 'fanIn', distribution, layout: 'auto', inAxis: null, outAxis: null, batchAxis: null, seed };
-}
-
 /** PyTorch's fan-in of a kernel (`_calculate_fan_in_and_fan_out` on its weight layout). */
 function pytorchFanIn(shape: number[], layout: FanLayout): number {
   // tfjs's transposed-conv kernel [...k, out, in] is PyTorch's [in, out, ...k], whose "fan_in" is out * k.
@@ -222,8 +216,7 @@ function planLayer(
             : activationGain(before.name, before.alpha ?? null, 'fanIn', o.criterion, OWNER);
         const fan = fanIn ? shape[0] : role.units;
         const std = gain / Math.sqrt(fan);
-        const params = stdParams(shape, std, o.distribution, seed);
-        add(() => varianceScalingValues(OWNER, shape, params), {
+        add(() => valuesWithStd(OWNER, shape, std, o.distribution, seed), {
           activation: fanIn ? describeActivation(before) : undefined,
           gain,
           fan,
@@ -282,8 +275,7 @@ function planLayer(
       case 'embedding': {
         const std = o.rule === 'pytorchDefault' ? 1 : o.embeddingStd;
         const distribution = o.rule === 'pytorchDefault' ? 'normal' : o.distribution;
-        const params = stdParams(shape, std, distribution, seed);
-        add(() => varianceScalingValues(OWNER, shape, params), { std, note: `${distribution} std ${std}` });
+        add(() => valuesWithStd(OWNER, shape, std, distribution, seed), { std, note: `${distribution} std ${std}` });
         break;
       }
       case 'gamma':
@@ -346,13 +338,11 @@ export function initializeModel(model: tf.LayersModel, options: InitializeModelO
   }
   // Write: layer by layer, all-or-nothing.
   withRollback(OWNER, model, (progress) => {
-    const layers = [...new Set(plan.map((p) => p.layer))];
-    for (const layer of layers) {
+    const byLayer = new Map<Layer, PlannedDraw[]>();
+    for (const p of plan) byLayer.set(p.layer, [...(byLayer.get(p.layer) ?? []), p]);
+    for (const [layer, draws] of byLayer) {
       progress.layer = layer.name;
-      const weights = new Map<number, tf.Tensor>();
-      for (const p of plan.filter((q) => q.layer === layer)) {
-        weights.set(p.index, tf.tensor(p.draw(), p.shape, 'float32'));
-      }
+      const weights = new Map(draws.map((p) => [p.index, tf.tensor(p.draw(), p.shape, 'float32')]));
       replaceWeights(layer, weights, false);
     }
     if (o.residual === 'preserve') preserveResidualStream(model, blocks, reports, progress);

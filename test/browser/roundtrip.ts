@@ -4,10 +4,12 @@
  * reports what it found on window.__result.
  */
 import * as tf from '@tensorflow/tfjs';
+import { saveToMemory } from '../memory_io';
 import { HeNormal, INITIALIZER_CLASSES } from 'tfjs-initializers';
 import { initializerConfigs, sequentialLayers } from '../records';
 
-interface Check {
+/** What one save/load of one class in one store found. */
+export interface Check {
   name: string;
   store: string;
   topology: boolean;
@@ -38,14 +40,8 @@ async function main(): Promise<void> {
     for (const store of [`indexeddb://rt-${name}`, `localstorage://rt-${name}`, 'memory']) {
       let loaded: tf.LayersModel;
       if (store === 'memory') {
-        let artifacts: tf.io.ModelArtifacts | null = null;
-        await model.save(
-          tf.io.withSaveHandler(async (a) => {
-            artifacts = a;
-            return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
-          }),
-        );
-        loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts as unknown as tf.io.ModelArtifacts));
+        const artifacts = await saveToMemory(model);
+        loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
       } else {
         await model.save(store);
         loaded = await tf.loadLayersModel(store);

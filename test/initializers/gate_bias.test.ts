@@ -4,6 +4,7 @@
  * the bias our initializer put on that gate.
  */
 import * as tf from '@tensorflow/tfjs';
+import { saveToMemory } from '../memory_io';
 import { ChronoBias, ForgetGateBias, InitializerConfigError, chronoBias, forgetGateBias, orthogonal } from '../../src';
 import { expectNoLeak } from '../helpers';
 import { orthogonalityError } from '../records';
@@ -106,14 +107,8 @@ describe('gate biases through the real layers', () => {
         }),
       ],
     });
-    let artifacts: tf.io.ModelArtifacts | null = null;
-    await model.save(
-      tf.io.withSaveHandler(async (a) => {
-        artifacts = a;
-        return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
-      }),
-    );
-    const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts as unknown as tf.io.ModelArtifacts));
+    const artifacts = await saveToMemory(model);
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
     const config = (m: tf.LayersModel): unknown => {
       const c = m.layers[0].getConfig() as { recurrentInitializer: unknown; biasInitializer: unknown };
       return [c.recurrentInitializer, c.biasInitializer];
