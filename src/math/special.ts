@@ -1,6 +1,11 @@
 /** Special functions in double precision (no dependency, ~1e-15 relative). */
 
-const SQRT_PI = Math.sqrt(Math.PI);
+// Math's functions bound once: hot loops here; a global lookup of `Math` is ~20x slower in a vm context (jest).
+const { abs, exp, log, sign, sqrt } = Math;
+
+const SQRT_PI = sqrt(Math.PI);
+const SQRT_2PI = sqrt(2 * Math.PI);
+const { SQRT2 } = Math;
 
 /**
  * Complementary error function. |x| < 3: the series
@@ -9,8 +14,8 @@ const SQRT_PI = Math.sqrt(Math.PI);
  * A&S 7.1.14, evaluated by the modified Lentz method.
  */
 export function erfc(x: number): number {
-  if (Number.isNaN(x)) return NaN;
-  const ax = Math.abs(x);
+  if (x !== x) return NaN; // NaN (a global lookup of Number is slow in a vm context)
+  const ax = abs(x);
   if (ax < 3) {
     const x2 = ax * ax;
     let term = ax;
@@ -19,7 +24,7 @@ export function erfc(x: number): number {
       term *= (2 * x2) / (2 * n + 1);
       sum += term;
     }
-    const erf = (2 / SQRT_PI) * Math.exp(-x2) * sum * Math.sign(x);
+    const erf = (2 / SQRT_PI) * exp(-x2) * sum * sign(x);
     return 1 - erf;
   }
   // erfc(a) = e^{-a^2}/sqrt(pi) * 1/(a + (1/2)/(a + 1/(a + (3/2)/(a + 2/(a + ...)))))
@@ -36,21 +41,21 @@ export function erfc(x: number): number {
     d = 1 / d;
     const delta = c * d;
     f *= delta;
-    if (Math.abs(delta - 1) < 1e-16) break;
+    if (abs(delta - 1) < 1e-16) break;
   }
-  const tail = Math.exp(-ax * ax) / (SQRT_PI * f);
+  const tail = exp(-ax * ax) / (SQRT_PI * f);
   return x > 0 ? tail : 2 - tail;
 }
 
 /** Standard normal CDF, Phi(x) = erfc(-x / sqrt 2) / 2. */
 export function normalCdf(x: number): number {
-  if (x === Infinity || x === -Infinity) return x > 0 ? 1 : 0;
-  return 0.5 * erfc(-x / Math.SQRT2);
+  if (x > 1e300 || x < -1e300) return x > 0 ? 1 : 0; // +-Infinity
+  return 0.5 * erfc(-x / SQRT2);
 }
 
 /** Standard normal density. */
 export function normalPdf(x: number): number {
-  return Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
+  return exp(-0.5 * x * x) / SQRT_2PI;
 }
 
 /** Coefficients of Acklam's rational approximation to the normal quantile (relative error < 1.15e-9). */
@@ -75,7 +80,7 @@ export function normalQuantile(p: number): number {
   if (!(p < 1)) return p === 1 ? Infinity : NaN;
   let x: number;
   if (p < P_LOW || p > 1 - P_LOW) {
-    const q = Math.sqrt(-2 * Math.log(p < P_LOW ? p : 1 - p));
+    const q = sqrt(-2 * log(p < P_LOW ? p : 1 - p));
     const num = ((((QC[0] * q + QC[1]) * q + QC[2]) * q + QC[3]) * q + QC[4]) * q + QC[5];
     const den = (((QD[0] * q + QD[1]) * q + QD[2]) * q + QD[3]) * q + 1;
     x = p < P_LOW ? num / den : -num / den;
@@ -88,6 +93,6 @@ export function normalQuantile(p: number): number {
   }
   // Halley step: e = Phi(x) - p, u = e / phi(x); in the upper half, work with the upper tail for precision.
   const e = x > 0 ? 1 - p - normalCdf(-x) : normalCdf(x) - p;
-  const u = e * Math.sqrt(2 * Math.PI) * Math.exp((x * x) / 2);
+  const u = e * SQRT_2PI * exp((x * x) / 2);
   return x - u / (1 + (x * u) / 2);
 }

@@ -18,10 +18,12 @@ import {
   varianceScalingStd,
   varianceScalingValues,
 } from '../initializers/core.js';
+import { DeltaOrthogonal } from '../initializers/delta_orthogonal.js';
 import { ChronoBias, ForgetGateBias } from '../initializers/gate_bias.js';
 import { Orthogonal } from '../initializers/orthogonal.js';
 import { FanLayout, computeFans } from '../math/fans.js';
 import { GAIN_CRITERIA, GAIN_MODES, activationGain } from '../math/gains.js';
+import { edgeOfChaos } from '../math/mean_field.js';
 import { checkShape } from '../math/shape.js';
 import { InitializerConfigError } from '../errors.js';
 import {
@@ -48,9 +50,12 @@ const SPEC = defineOptions({
   /**
    * `he` (default): input-side nonlinearity for fanIn, output-side for fanOut; `pytorch`: output-side always;
    * `pytorchDefault`: what PyTorch's constructors draw (Linear/Conv kernel and bias U[-1/sqrt(fanIn), +), LSTM/GRU/RNN
-   * every weight U[-1/sqrt(units), +), Embedding N(0, 1), normalization 1 and 0).
+   * every weight U[-1/sqrt(units), +), Embedding N(0, 1), normalization 1 and 0); `deltaOrthogonal`: for plain
+   * conv chains, each kernel at the edge of chaos of the activation after it (meanField.edgeOfChaos at sigma_b^2 =
+   * `biasVariance`): Conv kernels delta-orthogonal and Dense kernels orthogonal, both with gain sqrt(sigma_w^2),
+   * biases N(0, sigma_b^2) (Xiao et al. 2018).
    */
-  rule: choice(['he', 'pytorch', 'pytorchDefault'], 'he'),
+  rule: choice(['he', 'pytorch', 'pytorchDefault', 'deltaOrthogonal'], 'he'),
   /** `fanIn` (default) keeps activations, `fanOut` keeps gradients. */
   mode: choice(GAIN_MODES, 'fanIn'),
   /** Gain formula: `variance` (exact, default) or `pytorch` (calculateGain). */
@@ -81,6 +86,8 @@ const SPEC = defineOptions({
    * (GPT-2, Radford et al. 2019).
    */
   residual: choice(['none', 'preserve', 'zero', 'fixup', 'depth'], 'none'),
+  /** sigma_b^2 for rule `deltaOrthogonal` (default 0): the bias variance the critical point is computed for. */
+  biasVariance: numberIn(null, 0, 100),
 });
 
 /** Options of initializeModel. */
@@ -139,6 +146,43 @@ function uniformValues(shape: number[], bound: number, seed: number): Float32Arr
 const constant = (shape: number[], value: number) => (): Float32Array =>
   new Float32Array(checkShape(OWNER, shape)).fill(value);
 
+const CRITICAL_LAYERS = new Set(['Dense', 'Conv1D', 'Conv2D', 'Conv3D']);
+
+/**
+ * Rule `deltaOrthogonal`: a kernel at the edge of chaos of the activation after it (chi_1 = 1 at sigma_b^2 =
+ * biasVariance), delta-orthogonal for a Conv, orthogonal for a Dense, gain sqrt(sigma_w^2). Throws before anything
+ * is drawn when the layer or its shape does not fit.
+ */
+function criticalKernel(
+  layer: Layer,
+  shape: number[],
+  seed: number,
+  o: Options,
+): Partial<LayerInitReport> & { draw: () => Float32Array } {
+  const cls = className(layer);
+  const fail = (allowed: string): never => {
+    throw new InitializerConfigError(OWNER, 'rule', 'deltaOrthogonal', allowed);
+  };
+  if (!CRITICAL_LAYERS.has(cls)) fail(`a plain chain of Dense and Conv1D/2D/3D layers (layer ${layer.name} is ${cls})`);
+  const [inCh, outCh] = shape.slice(-2);
+  if (cls !== 'Dense' && inCh > outCh) {
+    fail(`conv kernels with in <= out channels (layer ${layer.name} maps ${inCh} to ${outCh})`);
+  }
+  const after = activationAfter(layer);
+  const sigmaB2 = o.biasVariance ?? 0;
+  const edge = after.name === 'data' ? null : edgeOfChaos({ activation: after.name, alpha: after.alpha }, sigmaB2);
+  if (!edge) fail(`an activation with an edge of chaos at sigma_b^2 = ${sigmaB2} (layer ${layer.name}: ${after.name})`);
+  const { sigmaW2, q } = edge as { sigmaW2: number; q: number };
+  const gain = Math.sqrt(sigmaW2);
+  const init = cls === 'Dense' ? new Orthogonal({ gain, seed }) : new DeltaOrthogonal({ gain, seed });
+  return {
+    draw: () => init.sample(shape),
+    activation: describeActivation(after),
+    gain,
+    note: `${init instanceof Orthogonal ? 'orthogonal' : 'delta-orthogonal'} at the edge of chaos: sigma_w^2 ${sigmaW2.toPrecision(5)}, q* ${q.toPrecision(4)} (sigma_b^2 ${sigmaB2})`,
+  };
+}
+
 /** Plans one layer's weights; returns its report rows. */
 function planLayer(
   layer: Layer,
@@ -161,9 +205,25 @@ function planLayer(
       rows.push({ ...row, ...fields });
     };
     const role = slot.role;
+    if (
+      o.rule === 'deltaOrthogonal' &&
+      !['kernel', 'bias', 'gamma', 'beta', 'movingMean', 'movingVariance'].includes(role.role)
+    ) {
+      throw new InitializerConfigError(
+        OWNER,
+        'rule',
+        'deltaOrthogonal',
+        `a plain conv chain (layer ${layer.name} has a ${role.role})`,
+      );
+    }
     switch (role.role) {
       case 'kernel': {
         const k = kernels.indexOf(slot);
+        if (o.rule === 'deltaOrthogonal') {
+          const { draw, ...fields } = criticalKernel(layer, shape, seed, o);
+          add(draw, fields);
+          break;
+        }
         if (o.rule === 'pytorchDefault') {
           const fan = pytorchFanIn(shape, role.layout);
           pytorchBound = 1 / Math.sqrt(fan);
@@ -243,6 +303,14 @@ function planLayer(
       }
       case 'bias': {
         if (!o.zeroBiases) break;
+        if (o.rule === 'deltaOrthogonal' && !role.cell) {
+          const std = Math.sqrt(o.biasVariance ?? 0);
+          add(std > 0 ? () => valuesWithStd(OWNER, shape, std, 'normal', seed) : constant(shape, 0), {
+            std,
+            note: std > 0 ? `N(0, sigma_b^2 = ${o.biasVariance})` : 'zeros',
+          });
+          break;
+        }
         if (o.rule === 'pytorchDefault') {
           const bound = role.cell ? 1 / Math.sqrt(shape[0] / CELL_GATES[role.cell]) : pytorchBound;
           if (bound > 0) {
@@ -311,6 +379,12 @@ export function initializeModel(model: tf.LayersModel, options: InitializeModelO
   const o = parseOptions(OWNER, SPEC, options);
   if (o.forgetBias === 'chrono' && o.maxTimescale === null) {
     throw new InitializerConfigError(OWNER, 'maxTimescale', null, "a number >= 2 with forgetBias 'chrono'");
+  }
+  if (o.biasVariance !== null && o.rule !== 'deltaOrthogonal') {
+    throw new InitializerConfigError(OWNER, 'biasVariance', o.biasVariance, "absent unless rule is 'deltaOrthogonal'");
+  }
+  if (o.rule === 'deltaOrthogonal' && (o.residual !== 'none' || residualBlocks(model).length > 0)) {
+    throw new InitializerConfigError(OWNER, 'rule', 'deltaOrthogonal', 'a plain chain: no residual blocks');
   }
   const seeds = new Xoshiro128(o.seed ?? freshSeed());
   const reports: LayerInitReport[] = [];

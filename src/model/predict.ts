@@ -12,15 +12,27 @@
  * predict are named in the result, as is everything downstream of them.
  */
 import * as tf from '@tensorflow/tfjs';
-import {
-  ACTIVATION_KINKS,
-  ActivationName,
-  DEFAULT_ALPHA,
-  canonicalActivation,
-  scalarActivation,
-} from '../math/activations.js';
-import { gaussianMoments } from '../math/quadrature.js';
+import { ActivationName, DEFAULT_ALPHA, canonicalActivation } from '../math/activations.js';
 import { OptionsOf, defineOptions, flag, parseOptions, positive } from '../options.js';
+import {
+  Stats,
+  average,
+  averageIndependent,
+  averagePool,
+  centred,
+  concat,
+  maxPool,
+  productIndependent,
+  scale,
+  shift,
+  sumIndependent,
+  throughActivation,
+  throughDepthwise,
+  tapCoverage,
+  throughKernel,
+} from './moments.js';
+import { predictRecurrent } from './predict_recurrent.js';
+import { isRecurrentLayer, weightsByName } from './roles.js';
 import { checkModel } from './transaction.js';
 
 const OWNER = 'predictSignal';
@@ -44,101 +56,18 @@ export interface PredictedLayer {
   secondMoment: number | null;
   /** Predicted E[y] over the output's elements, or null. */
   mean: number | null;
-  /** Why there is no prediction, or which approximation it rests on. */
+  /**
+   * d log E[y^2] / d log E[x^2]: how much a relative error in the input's second moment (or in an early layer's
+   * prediction) is amplified by here. 1 through relu or linear layers, 0 after a normalization, above 1 where the
+   * length map's fixed point is unstable (gelu at its He gain: about 1.14x per layer); rows above 2 are flagged
+   * unstable in `note`. null where there is no prediction.
+   */
+  amplification: number | null;
+  /** Why there is no prediction, which approximation it rests on, and whether it is unstable. */
   note?: string;
 }
 
-/** Per-channel moments of a tensor (the last axis); positions are exchangeable. */
-interface Stats {
-  mean: Float64Array;
-  m2: Float64Array;
-}
-
 type Layer = tf.layers.Layer;
-
-const average = (a: Float64Array): number => a.reduce((s, v) => s + v, 0) / a.length;
-
-/** E[phi(z)], E[phi(z)^2] per channel for z ~ N(mean, m2 - mean^2). */
-function throughActivation(s: Stats, name: ActivationName, alpha: number): Stats {
-  const phi = scalarActivation(name, alpha);
-  const kinks = ACTIVATION_KINKS[name] ?? [];
-  const mean = new Float64Array(s.mean.length);
-  const m2 = new Float64Array(s.mean.length);
-  for (let c = 0; c < mean.length; c++) {
-    const mu = s.mean[c];
-    const sd = Math.sqrt(Math.max(0, s.m2[c] - mu * mu));
-    if (sd === 0) {
-      mean[c] = phi.value(mu);
-      m2[c] = mean[c] ** 2;
-      continue;
-    }
-    [mean[c], m2[c]] = gaussianMoments(
-      (u) => phi.value(mu + sd * u),
-      kinks.map((k) => (k - mu) / sd),
-    );
-  }
-  return { mean, m2 };
-}
-
-/** A kernel [...taps, in, out] and bias applied to per-channel inputs: per-channel outputs (units independent). */
-function throughKernel(s: Stats, kernel: Float32Array, shape: number[], bias: Float32Array | null): Stats {
-  const out = shape[shape.length - 1];
-  const inCh = shape[shape.length - 2];
-  const taps = kernel.length / (inCh * out);
-  const mean = new Float64Array(out);
-  const variance = new Float64Array(out);
-  for (let t = 0; t < taps; t++) {
-    for (let i = 0; i < inCh; i++) {
-      const mu = s.mean[i % s.mean.length];
-      const v = Math.max(0, s.m2[i % s.m2.length] - mu * mu);
-      const row = (t * inCh + i) * out;
-      for (let o = 0; o < out; o++) {
-        const w = kernel[row + o];
-        mean[o] += w * mu;
-        variance[o] += w * w * v;
-      }
-    }
-  }
-  const m2 = new Float64Array(out);
-  for (let o = 0; o < out; o++) {
-    if (bias) mean[o] += bias[o];
-    m2[o] = variance[o] + mean[o] * mean[o];
-  }
-  return { mean, m2 };
-}
-
-/** A depthwise kernel [...taps, channels, multiplier]: output channel c * multiplier + m sees input channel c. */
-function throughDepthwise(s: Stats, kernel: Float32Array, shape: number[]): Stats {
-  const mult = shape[shape.length - 1];
-  const channels = shape[shape.length - 2];
-  const taps = kernel.length / (channels * mult);
-  const mean = new Float64Array(channels * mult);
-  const variance = new Float64Array(channels * mult);
-  for (let t = 0; t < taps; t++) {
-    for (let c = 0; c < channels; c++) {
-      const mu = s.mean[c % s.mean.length];
-      const v = Math.max(0, s.m2[c % s.m2.length] - mu * mu);
-      for (let m = 0; m < mult; m++) {
-        const w = kernel[(t * channels + c) * mult + m];
-        mean[c * mult + m] += w * mu;
-        variance[c * mult + m] += w * w * v;
-      }
-    }
-  }
-  return { mean, m2: variance.map((v, i) => v + mean[i] * mean[i]) };
-}
-
-function weightsOf(layer: Layer): Map<string, { values: Float32Array; shape: number[] }> {
-  const values = layer.getWeights();
-  const map = new Map<string, { values: Float32Array; shape: number[] }>();
-  layer.weights.forEach((w, i) =>
-    map.set(w.originalName.split('/').pop() as string, {
-      values: values[i].dataSync() as Float32Array,
-      shape: values[i].shape as number[],
-    }),
-  );
-  return map;
-}
 
 /** The nonlinearity a config's `activation` names, or null for linear. */
 function configActivation(layer: Layer): { name: ActivationName; alpha: number } | 'softmax' | null {
@@ -149,10 +78,50 @@ function configActivation(layer: Layer): { name: ActivationName; alpha: number }
   return { name, alpha: DEFAULT_ALPHA[name] ?? 0 };
 }
 
+const POOLING_NOTE =
+  "window positions taken as independent (a data-free guess: spatial correlation, which it cannot know, moves the truth toward the input's second moment)";
+const RECURRENT_NOTE = 'unrolled from a zero state; units, steps and gates taken as independent';
+
+/** The number of positions one pooling window covers (for global pooling, every spatial position). */
+function poolWindow(layer: Layer): number {
+  const cls = layer.getClassName();
+  if (cls.startsWith('Global')) {
+    const shape = (layer.input as tf.SymbolicTensor).shape;
+    return shape.slice(1, -1).reduce<number>((a, b) => a * (b ?? 1), 1);
+  }
+  const size = (layer.getConfig() as { poolSize: number | number[] }).poolSize;
+  return ([] as number[]).concat(size).reduce((a, b) => a * b, 1);
+}
+
+/** Per-tap share of output positions inside the input for a conv layer (channels last), or why not. */
+function convCoverage(layer: Layer, kernelShape: number[]): Float64Array | string {
+  const config = layer.getConfig() as {
+    strides?: number | number[];
+    dilationRate?: number | number[];
+    padding?: 'valid' | 'same' | 'causal';
+    dataFormat?: string;
+  };
+  if (config.dataFormat === 'channelsFirst') return 'channelsFirst convolution';
+  const spatial = (shape: tf.Shape): number[] => shape.slice(1, -1) as number[];
+  const input = spatial((layer.input as tf.SymbolicTensor).shape);
+  const output = spatial((layer.output as tf.SymbolicTensor).shape);
+  if ([...input, ...output].some((n) => typeof n !== 'number')) return 'spatial size not fixed by the input shape';
+  const perAxis = (v: number | number[] | undefined): number[] =>
+    input.map((_, a) => (Array.isArray(v) ? (v[a] ?? v[0]) : (v ?? 1)));
+  return tapCoverage({
+    input,
+    output,
+    kernel: kernelShape.slice(0, -2),
+    strides: perAxis(config.strides),
+    dilation: perAxis(config.dilationRate),
+    padding: config.padding ?? 'valid',
+  });
+}
+
 /** Output stats of one layer from its inputs' stats, or a reason it cannot be predicted. */
 function predictLayer(layer: Layer, inputs: Stats[], training: boolean): { stats: Stats; note?: string } | string {
   const cls = layer.getClassName();
-  const w = weightsOf(layer);
+  const w = weightsByName(layer);
   const [s] = inputs;
   const fused = (st: Stats): Stats | string => {
     const act = configActivation(layer);
@@ -168,16 +137,20 @@ function predictLayer(layer: Layer, inputs: Stats[], training: boolean): { stats
     case 'Conv3D': {
       const k = w.get('kernel');
       if (!k) return 'no kernel';
-      const out = throughKernel(s, k.values, k.shape, w.get('bias')?.values ?? null);
-      return done(fused(out), cls === 'Dense' ? undefined : 'padding and spatial correlation ignored');
+      const coverage = cls === 'Dense' ? null : convCoverage(layer, k.shape);
+      if (typeof coverage === 'string') return coverage;
+      const out = throughKernel(s, k.values, k.shape, w.get('bias')?.values ?? null, undefined, coverage);
+      return done(fused(out), cls === 'Dense' ? undefined : 'positions taken as independent; border taps counted');
     }
     case 'DepthwiseConv2D': {
       const k = w.get('depthwise_kernel');
       if (!k) return 'no kernel';
-      let out = throughDepthwise(s, k.values, k.shape);
+      const coverage = convCoverage(layer, k.shape);
+      if (typeof coverage === 'string') return coverage;
+      let out = throughDepthwise(s, k.values, k.shape, coverage);
       const b = w.get('bias');
       if (b) out = shift(out, b.values);
-      return done(fused(out));
+      return done(fused(out), 'positions taken as independent; border taps counted');
     }
     case 'Activation':
     case 'ReLU':
@@ -238,40 +211,15 @@ function predictLayer(layer: Layer, inputs: Stats[], training: boolean): { stats
     case 'Add':
     case 'Subtract':
     case 'Average': {
-      const n = inputs.length;
-      const c = inputs[0].mean.length;
-      if (inputs.some((x) => x.mean.length !== c)) return 'inputs of different channel counts';
-      const mean = new Float64Array(c);
-      const variance = new Float64Array(c);
-      inputs.forEach((x, k) => {
-        const sign = cls === 'Subtract' && k === 1 ? -1 : 1;
-        for (let j = 0; j < c; j++) {
-          mean[j] += sign * x.mean[j];
-          variance[j] += Math.max(0, x.m2[j] - x.mean[j] ** 2);
-        }
-      });
-      if (cls === 'Average') for (let j = 0; j < c; j++) [mean[j], variance[j]] = [mean[j] / n, variance[j] / (n * n)];
-      return done({ mean, m2: variance.map((v, j) => v + mean[j] ** 2) }, 'branches assumed independent');
+      if (inputs.some((x) => x.mean.length !== s.mean.length)) return 'inputs of different channel counts';
+      if (cls === 'Average') return done(averageIndependent(inputs), 'branches assumed independent');
+      return done(sumIndependent(inputs, cls === 'Subtract' ? [1, -1] : []), 'branches assumed independent');
     }
-    case 'Multiply': {
-      const c = inputs[0].mean.length;
-      const mean = new Float64Array(c).fill(1);
-      const m2 = new Float64Array(c).fill(1);
-      for (const x of inputs) {
-        for (let j = 0; j < c; j++) {
-          mean[j] *= x.mean[j % x.mean.length];
-          m2[j] *= x.m2[j % x.m2.length];
-        }
-      }
-      return done({ mean, m2 }, 'inputs assumed independent');
-    }
+    case 'Multiply':
+      return done(productIndependent(inputs), 'inputs assumed independent');
     case 'Concatenate': {
       const axis = (layer.getConfig() as { axis: number }).axis;
-      if (axis === -1 || axis === (layer.outputShape as number[]).length - 1) {
-        const mean = Float64Array.from(inputs.flatMap((x) => Array.from(x.mean)));
-        const m2 = Float64Array.from(inputs.flatMap((x) => Array.from(x.m2)));
-        return done({ mean, m2 });
-      }
+      if (axis === -1 || axis === (layer.outputShape as number[]).length - 1) return done(concat(inputs));
       return 'concatenation along an axis other than the channels';
     }
     case 'Embedding': {
@@ -291,22 +239,32 @@ function predictLayer(layer: Layer, inputs: Stats[], training: boolean): { stats
     }
     case 'AveragePooling1D':
     case 'AveragePooling2D':
+    case 'AveragePooling3D':
     case 'GlobalAveragePooling1D':
     case 'GlobalAveragePooling2D':
-      return 'average pooling depends on spatial correlation, which a data-free prediction cannot know';
-    default:
+      return done(averagePool(s, poolWindow(layer)), POOLING_NOTE);
+    case 'MaxPooling1D':
+    case 'MaxPooling2D':
+    case 'MaxPooling3D':
+    case 'GlobalMaxPooling1D':
+    case 'GlobalMaxPooling2D':
+      return done(maxPool(s, poolWindow(layer)), POOLING_NOTE);
+    case 'ZeroPadding1D':
+    case 'ZeroPadding2D': {
+      // the zeros added at the border dilute every channel by (positions in) / (positions out)
+      const positions = (shape: tf.Shape): number => shape.slice(1, -1).reduce<number>((a, b) => a * (b ?? 1), 1);
+      const f =
+        positions((layer.input as tf.SymbolicTensor).shape) / positions((layer.output as tf.SymbolicTensor).shape);
+      return done(scale(s, f, f));
+    }
+    default: {
+      if (isRecurrentLayer(layer)) {
+        const out = predictRecurrent(layer, s, training);
+        return typeof out === 'string' ? out : done(out, RECURRENT_NOTE);
+      }
       return `no rule for ${cls}`;
+    }
   }
-}
-
-function scale(s: Stats, meanFactor: number, m2Factor: number): Stats {
-  return { mean: s.mean.map((v) => v * meanFactor), m2: s.m2.map((v) => v * m2Factor) };
-}
-
-function shift(s: Stats, bias: Float32Array): Stats {
-  const mean = s.mean.map((v, c) => v + bias[c]);
-  const m2 = s.m2.map((v, c) => v - s.mean[c] ** 2 + mean[c] ** 2);
-  return { mean, m2 };
 }
 
 /**
@@ -318,48 +276,66 @@ function shift(s: Stats, bias: Float32Array): Stats {
 export function predictSignal(model: tf.LayersModel, options: PredictSignalOptions = {}): PredictedLayer[] {
   checkModel(OWNER, model);
   const o = parseOptions(OWNER, SPEC, options);
+  const rows = propagate(model, o.inputSecondMoment, o.training);
+  // the same map from a slightly larger input: how much a relative error at the input is amplified at each layer
+  const nudged = propagate(model, o.inputSecondMoment * (1 + NUDGE), o.training);
+  return rows.map((row, i) => {
+    const other = nudged[i].secondMoment;
+    if (row.secondMoment === null || other === null || !(row.secondMoment > 0)) return row;
+    const amplification = Math.log(other / row.secondMoment) / Math.log1p(NUDGE);
+    const unstable = amplification > UNSTABLE_AMPLIFICATION;
+    return {
+      ...row,
+      amplification,
+      note: unstable
+        ? [row.note, `unstable: an error in the input's second moment is amplified ${amplification.toFixed(1)}x here`]
+            .filter(Boolean)
+            .join('; ')
+        : row.note,
+    };
+  });
+}
+
+/** Relative nudge of the input's second moment for `amplification`. */
+const NUDGE = 1e-3;
+/** Amplification above which a prediction is flagged unstable (here and by signalPropagation). */
+export const UNSTABLE_AMPLIFICATION = 2;
+
+/** One pass of the prediction over the DAG in topological (model) order. */
+function propagate(model: tf.LayersModel, inputSecondMoment: number, training: boolean): PredictedLayer[] {
   const stats = new Map<number, Stats | string>();
   const rows: PredictedLayer[] = [];
-  for (const input of model.inputs) {
-    const c = input.shape[input.shape.length - 1] ?? 1;
-    stats.set(input.id, { mean: new Float64Array(c), m2: new Float64Array(c).fill(o.inputSecondMoment) });
-  }
+  for (const input of model.inputs)
+    stats.set(input.id, centred(input.shape[input.shape.length - 1] ?? 1, inputSecondMoment));
   for (const layer of model.layers) {
+    const row = {
+      layer: layer.name,
+      className: layer.getClassName(),
+      secondMoment: null,
+      mean: null,
+      amplification: null,
+    };
     if (layer.inboundNodes.length !== 1) {
-      rows.push({
-        layer: layer.name,
-        className: layer.getClassName(),
-        secondMoment: null,
-        mean: null,
-        note: 'shared layer',
-      });
+      rows.push({ ...row, note: 'shared layer' });
       continue;
     }
     const symbolicInputs = ([] as tf.SymbolicTensor[]).concat(layer.input as tf.SymbolicTensor | tf.SymbolicTensor[]);
     const output = layer.output as tf.SymbolicTensor;
     const inputs = symbolicInputs.map((t) => stats.get(t.id));
     let result: { stats: Stats; note?: string } | string;
-    const missing = inputs.find((x) => x === undefined || typeof x === 'string');
     if (layer.getClassName() === 'InputLayer') {
       result = { stats: stats.get(output.id) as Stats };
-    } else if (missing !== undefined) {
+    } else if (inputs.some((x) => x === undefined || typeof x === 'string')) {
       result = `downstream of a layer it cannot predict`;
     } else {
-      result = predictLayer(layer, inputs as Stats[], o.training);
+      result = predictLayer(layer, inputs as Stats[], training);
     }
-    if (typeof result === 'string') {
-      stats.set(output.id, result);
-      rows.push({ layer: layer.name, className: layer.getClassName(), secondMoment: null, mean: null, note: result });
-    } else {
-      stats.set(output.id, result.stats);
-      rows.push({
-        layer: layer.name,
-        className: layer.getClassName(),
-        secondMoment: average(result.stats.m2),
-        mean: average(result.stats.mean),
-        note: result.note,
-      });
-    }
+    stats.set(output.id, typeof result === 'string' ? result : result.stats);
+    rows.push(
+      typeof result === 'string'
+        ? { ...row, note: result }
+        : { ...row, secondMoment: average(result.stats.m2), mean: average(result.stats.mean), note: result.note },
+    );
   }
   return rows;
 }

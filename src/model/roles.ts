@@ -156,3 +156,22 @@ export function isRecurrentLayer(layer: Layer): boolean {
     RECURRENT_LAYERS.has((layer as unknown as { forwardLayer: Layer }).forwardLayer.getClassName())
   );
 }
+
+/** A weight's current values and shape. */
+export interface WeightValues {
+  /** Row-major values. */
+  values: Float32Array;
+  /** Its shape. */
+  shape: number[];
+}
+
+/** Every weight of `layer` (or of a recurrent cell) by its short name: kernel, bias, recurrent_kernel, gamma... */
+export function weightsByName(layer: Layer): Map<string, WeightValues> {
+  const values = layer.getWeights();
+  return new Map(
+    layer.weights.map((w, i) => [
+      shortName(w),
+      { values: values[i].dataSync() as Float32Array, shape: values[i].shape as number[] },
+    ]),
+  );
+}

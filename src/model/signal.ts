@@ -10,7 +10,7 @@ import { ConfigOf, OptionsOf, choice, defineOptions, flag, numberIn, parseOption
 import { FoundActivation, activationAfter, isChain } from './graph.js';
 import { isRecurrentLayer, kernelSlots } from './roles.js';
 import { inputProjection, intermediateValues, linearProbe, tensorStats } from './probe.js';
-import { predictSignal } from './predict.js';
+import { UNSTABLE_AMPLIFICATION, predictSignal } from './predict.js';
 import { checkModel } from './transaction.js';
 
 /** Signal statistics of one layer. */
@@ -40,7 +40,10 @@ export interface SignalLayer {
   gradKernelStd: number | null;
   /** Std of dLoss/dPreActivation per example (backward; null without labels). */
   gradPreStd: number | null;
-  /** e.g. `activation vanishing`, `gradient exploding`. */
+  /**
+   * e.g. `activation vanishing`, `gradient exploding`, `prediction unstable` (predictSignal's amplification
+   * above 2: the predicted value rests on a fixed point that amplifies errors, as gelu's does).
+   */
   flags: string[];
 }
 
@@ -176,7 +179,7 @@ export function signalPropagation(
   const predicted = new Map(
     predictSignal(model, { training, inputSecondMoment: inputSecondMoment > 0 ? inputSecondMoment : 1 }).map((r) => [
       r.layer,
-      r.secondMoment,
+      r,
     ]),
   );
   const probes = new Map<tf.layers.Layer, tf.layers.Layer>();
@@ -210,10 +213,13 @@ export function signalPropagation(
         preSecondMoment: pre.secondMoment,
         postStd: postS.std,
         postSecondMoment: postS.secondMoment,
-        predictedSecondMoment: predicted.get((afters[i]?.layer ?? layer).name) ?? null,
+        predictedSecondMoment: predicted.get((afters[i]?.layer ?? layer).name)?.secondMoment ?? null,
         gradKernelStd: null,
         gradPreStd: null,
-        flags: [],
+        flags:
+          (predicted.get((afters[i]?.layer ?? layer).name)?.amplification ?? 0) > UNSTABLE_AMPLIFICATION
+            ? ['prediction unstable']
+            : [],
       };
     });
     tf.dispose(values);

@@ -7,6 +7,9 @@
 import { normalCdf, normalQuantile } from '../math/special.js';
 import type { Xoshiro128 } from './prng.js';
 
+// Math's functions bound once: hot loops here; a global lookup of `Math` is ~20x slower in a vm context (jest).
+const { abs, exp, fround, imul, log, max, min, sqrt } = Math;
+
 /**
  * Standard deviation of a standard normal truncated to [-2, 2]:
  * sqrt(1 - 4 phi(2) / (2 Phi(2) - 1)). Dividing by it restores the requested std
@@ -28,18 +31,18 @@ const FN = new Float64Array(LAYERS); // density at each layer edge
 (function buildTables(): void {
   let dn = R;
   let tn = R;
-  const q = LAYER_VOLUME / Math.exp(-0.5 * dn * dn);
+  const q = LAYER_VOLUME / exp(-0.5 * dn * dn);
   KN[0] = (dn / q) * INT32_SCALE;
   KN[1] = 0;
   WN[0] = q / INT32_SCALE;
   WN[LAYERS - 1] = dn / INT32_SCALE;
   FN[0] = 1;
-  FN[LAYERS - 1] = Math.exp(-0.5 * dn * dn);
+  FN[LAYERS - 1] = exp(-0.5 * dn * dn);
   for (let i = LAYERS - 2; i >= 1; i--) {
-    dn = Math.sqrt(-2 * Math.log(LAYER_VOLUME / dn + Math.exp(-0.5 * dn * dn)));
+    dn = sqrt(-2 * log(LAYER_VOLUME / dn + exp(-0.5 * dn * dn)));
     KN[i + 1] = (dn / tn) * INT32_SCALE;
     tn = dn;
-    FN[i] = Math.exp(-0.5 * dn * dn);
+    FN[i] = exp(-0.5 * dn * dn);
     WN[i] = dn / INT32_SCALE;
   }
 })();
@@ -52,16 +55,16 @@ function normalSlowPath(rng: Xoshiro128, hz: number, iz: number): number {
       let x: number;
       let y: number;
       do {
-        x = -Math.log(rng.nextOpenUnit()) / R;
-        y = -Math.log(rng.nextOpenUnit());
+        x = -log(rng.nextOpenUnit()) / R;
+        y = -log(rng.nextOpenUnit());
       } while (y + y < x * x);
       return hz > 0 ? R + x : -R - x;
     }
     const x = hz * WN[iz];
-    if (FN[iz] + rng.nextFloat24() * (FN[iz - 1] - FN[iz]) < Math.exp(-0.5 * x * x)) return x;
+    if (FN[iz] + rng.nextFloat24() * (FN[iz - 1] - FN[iz]) < exp(-0.5 * x * x)) return x;
     hz = rng.nextInt32();
     iz = hz & (LAYERS - 1);
-    if (Math.abs(hz) < KN[iz]) return hz * WN[iz];
+    if (abs(hz) < KN[iz]) return hz * WN[iz];
   }
 }
 
@@ -69,7 +72,7 @@ function normalSlowPath(rng: Xoshiro128, hz: number, iz: number): number {
 export function standardNormal(rng: Xoshiro128): number {
   const hz = rng.nextInt32();
   const iz = hz & (LAYERS - 1);
-  return Math.abs(hz) < KN[iz] ? hz * WN[iz] : normalSlowPath(rng, hz, iz);
+  return abs(hz) < KN[iz] ? hz * WN[iz] : normalSlowPath(rng, hz, iz);
 }
 
 /**
@@ -95,8 +98,8 @@ function fillZiggurat(
   const n = out.length;
   let i = 0;
   while (i < n) {
-    const m = Math.imul(s1, 5);
-    const hz = Math.imul((m << 7) | (m >>> 25), 9);
+    const m = imul(s1, 5);
+    const hz = imul((m << 7) | (m >>> 25), 9);
     const t = s1 << 9;
     s2 ^= s0;
     s3 ^= s1;
@@ -106,7 +109,7 @@ function fillZiggurat(
     s3 = (s3 << 11) | (s3 >>> 21);
     const iz = hz & (LAYERS - 1);
     let z: number;
-    if (Math.abs(hz) < KN[iz]) {
+    if (abs(hz) < KN[iz]) {
       z = hz * WN[iz];
     } else {
       state[0] = s0;
@@ -158,7 +161,7 @@ const REJECTION_MIN_MASS = 0.25;
 
 /** The largest float32 not above `x`. */
 function float32AtMost(x: number): number {
-  const f = Math.fround(x);
+  const f = fround(x);
   if (f <= x) return f;
   const bits = new Float32Array([f]);
   const ints = new Int32Array(bits.buffer);
@@ -200,7 +203,7 @@ export function fillTruncatedNormalBetween(
     const width = normalCdf(b) - pa;
     for (let i = 0; i < out.length; i++) {
       const z = normalQuantile(pa + width * rng.nextFloat53());
-      const zc = Math.min(Math.max(z, a), b); // the quantile's last-ulp error must not cross a bound
+      const zc = min(max(z, a), b); // the quantile's last-ulp error must not cross a bound
       out[i] = mean + sigma * (flip ? -zc : zc);
     }
   }

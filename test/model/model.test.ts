@@ -157,9 +157,94 @@ describe('initializeModel', () => {
   it('rejects an unknown rule', () => {
     const m = mlp('relu', 1, 4);
     expect(() => initializeModel(m, { rule: 'keras' as never })).toThrow(
-      /rule must be one of 'he', 'pytorch', 'pytorchDefault'; got "keras"/,
+      /rule must be one of 'he', 'pytorch', 'pytorchDefault', 'deltaOrthogonal'; got "keras"/,
     );
     m.dispose();
+  });
+});
+
+describe("initializeModel rule 'deltaOrthogonal' (Xiao et al. 2018)", () => {
+  /** A plain Conv1D chain: conv (linear), then an Activation layer, `depth` times; 64 channels throughout. */
+  function convChain(depth: number, activation: 'tanh' | 'relu', channels = 64): tf.LayersModel {
+    const m = tf.sequential();
+    for (let l = 0; l < depth; l++) {
+      m.add(
+        tf.layers.conv1d({
+          filters: channels,
+          kernelSize: 3,
+          padding: 'same',
+          inputShape: l ? undefined : [32, channels],
+        }),
+      );
+      m.add(tf.layers.activation({ activation }));
+    }
+    return m;
+  }
+
+  it('50-layer tanh chain at the critical point for sigma_b^2 = 0.05: q stays within 0.5x-2x of q*', () => {
+    // meanField: sigma_w^2 = 1.7610, q* = 0.5700 at sigma_b^2 = 0.05 (Schoenholz et al. 2017)
+    const model = convChain(50, 'tanh');
+    const report = initializeModel(model, { rule: 'deltaOrthogonal', biasVariance: 0.05, seed: 51 });
+    const kernels = kernelRows(report);
+    expect(kernels).toHaveLength(50);
+    for (const r of kernels) {
+      expect(r.gain as number).toBeCloseTo(Math.sqrt(1.761), 3);
+      expect(r.note).toMatch(
+        /delta-orthogonal at the edge of chaos: sigma_w\^2 1\.761\d, q\* 0\.570\d \(sigma_b\^2 0\.05\)/,
+      );
+    }
+    // every kernel: centre tap W^T W = sigma_w^2 I within 1e-5, other taps exactly 0
+    const w = model.layers[0].getWeights()[0].arraySync() as number[][][];
+    expect(w[0].flat().every((v) => v === 0) && w[2].flat().every((v) => v === 0)).toBe(true);
+    const centre = tf.tensor2d(w[1]);
+    const gram = tf.matMul(centre, centre, true, false).arraySync() as number[][];
+    gram.forEach((row, i) => row.forEach((v, j) => expect(Math.abs(v - (i === j ? 1.761 : 0))).toBeLessThan(1e-4)));
+    centre.dispose();
+    const biases = report.filter((r) => r.role === 'bias');
+    expect(biases.every((r) => Math.abs((r.std as number) ** 2 - 0.05) < 1e-12)).toBe(true);
+    // feed tanh of a standard normal, as the length map from q = 1 assumes, and measure every pre-activation
+    const qs = tf.tidy(() => {
+      const x = tf.tanh(tf.randomNormal([16, 32, 64], 0, 1, 'float32', 52));
+      const convs = model.layers.filter((l) => l.getClassName() === 'Conv1D');
+      const probe = tf.model({ inputs: model.inputs, outputs: convs.map((l) => l.output as tf.SymbolicTensor) });
+      return (probe.predict(x) as tf.Tensor[]).map((z) => z.square().mean().dataSync()[0]);
+    });
+    for (const q of qs) {
+      expect(q).toBeGreaterThan(0.5 * 0.57);
+      expect(q).toBeLessThan(2 * 0.57);
+    }
+    model.dispose();
+  });
+
+  it('validates before it writes: conv in > out, a residual graph, biasVariance without the rule', () => {
+    const narrowing = tf.sequential({
+      layers: [
+        tf.layers.conv1d({ filters: 64, kernelSize: 3, inputShape: [8, 4], activation: 'relu' }),
+        tf.layers.conv1d({ filters: 32, kernelSize: 3, activation: 'relu' }),
+      ],
+    });
+    const before = narrowing.getWeights().map((t) => t.dataSync().slice());
+    expect(() => initializeModel(narrowing, { rule: 'deltaOrthogonal' })).toThrow(
+      /initializeModel: rule must be conv kernels with in <= out channels \(layer conv1d_\w+ maps 64 to 32\)/,
+    );
+    narrowing.getWeights().forEach((t, i) => expect(t.dataSync()).toEqual(before[i]));
+    const input = tf.input({ shape: [8] });
+    const h = tf.layers.dense({ units: 8, activation: 'relu' }).apply(input) as tf.SymbolicTensor;
+    const residual = tf.model({
+      inputs: input,
+      outputs: tf.layers
+        .add()
+        .apply([h, tf.layers.dense({ units: 8 }).apply(h) as tf.SymbolicTensor]) as tf.SymbolicTensor,
+    });
+    expect(() => initializeModel(residual, { rule: 'deltaOrthogonal' })).toThrow(/a plain chain: no residual blocks/);
+    expect(() => initializeModel(residual, { biasVariance: 0.1 })).toThrow(
+      /biasVariance must be absent unless rule is 'deltaOrthogonal'/,
+    );
+    // relu at sigma_b^2 = 0 is critical at sigma_w^2 = 2 (He); a relu chain takes that gain
+    const relu = convChain(3, 'relu', 16);
+    const rows = kernelRows(initializeModel(relu, { rule: 'deltaOrthogonal', seed: 53 }));
+    for (const r of rows) expect(r.gain as number).toBeCloseTo(Math.SQRT2, 6);
+    for (const m of [narrowing, residual, relu]) m.dispose();
   });
 });
 

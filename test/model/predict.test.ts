@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { initializeModel, predictSignal, signalPropagation } from '../../src';
+import { PredictedLayer, initializeModel, predictSignal, signalPropagation } from '../../src';
 
 beforeAll(async () => {
   await tf.setBackend('wasm');
@@ -22,7 +22,7 @@ function measure(model: tf.LayersModel, x: tf.Tensor): Map<string, number> {
   return new Map(layers.map((l, i) => [l.name, values[i]]));
 }
 
-function chain(activation: 'relu' | 'tanh' | 'selu', depth: number, width: number): tf.LayersModel {
+function chain(activation: 'relu' | 'tanh' | 'selu' | 'gelu', depth: number, width: number): tf.LayersModel {
   const input = tf.input({ shape: [width] });
   let h = input;
   for (let i = 0; i < depth; i++) h = tf.layers.dense({ units: width, activation }).apply(h) as tf.SymbolicTensor;
@@ -41,6 +41,7 @@ function expectClose(model: tf.LayersModel, x: tf.Tensor, tolerance: number, onl
     worst = Math.max(worst, Math.abs(ratio - 1));
     expect(Math.abs(ratio - 1)).toBeLessThan(tolerance);
   }
+  if (process.env.REPORT_ERRORS) console.log(`worst prediction error ${(worst * 100).toFixed(1)}%`);
   return worst;
 }
 
@@ -57,6 +58,31 @@ describe('predictSignal', () => {
       model.dispose();
     });
   }
+
+  it("gelu: within 15% over the first 10 layers; the instability of gelu's fixed point is flagged", () => {
+    // gelu's length map at its He gain has slope about 1.14 at the fixed point: errors grow by that per layer
+    const model = chain('gelu', 30, 256);
+    initializeModel(model, { seed: 11 });
+    const x = tf.randomNormal([256, 256], 0, 1, 'float32', 12);
+    const first10 = new Set(model.layers.slice(1, 11).map((l) => l.name));
+    expectClose(model, x, 0.15, (name) => first10.has(name));
+    const rows = predictSignal(model).slice(1);
+    const growth = (rows[20].amplification as number) / (rows[19].amplification as number);
+    expect(growth).toBeGreaterThan(1.05);
+    expect(growth).toBeLessThan(1.25);
+    expect(rows[29].note).toMatch(/unstable: an error in the input's second moment is amplified/);
+    expect(rows[0].note ?? '').not.toMatch(/unstable/);
+    const report = signalPropagation(model, x);
+    expect(report.layers[29].flags).toContain('prediction unstable');
+    expect(report.layers[0].flags).not.toContain('prediction unstable');
+    // relu is homogeneous: the amplification is exactly 1 at every layer, and nothing is flagged
+    const relu = chain('relu', 5, 64);
+    initializeModel(relu, { seed: 13 });
+    for (const r of predictSignal(relu).slice(1)) expect(r.amplification).toBeCloseTo(1, 6);
+    x.dispose();
+    model.dispose();
+    relu.dispose();
+  });
 
   it("follows this model's own draws: it tracks the drift a weight-blind prediction cannot see", () => {
     // relu at width 256: the measured second moment drifts from layer to layer; the prediction follows it
@@ -93,29 +119,114 @@ describe('predictSignal', () => {
     let h = tf.layers.dense({ units: 64, activation: 'relu' }).apply(input) as tf.SymbolicTensor;
     h = tf.layers.batchNormalization().apply(h) as tf.SymbolicTensor;
     h = tf.layers.dense({ units: 64 }).apply(h) as tf.SymbolicTensor;
-    const pooled = tf.layers.reshape({ targetShape: [8, 8] }).apply(h) as tf.SymbolicTensor;
-    const avg = tf.layers.globalAveragePooling1d().apply(pooled) as tf.SymbolicTensor;
-    const out = tf.layers.dense({ units: 4 }).apply(avg) as tf.SymbolicTensor;
+    const repeated = tf.layers.repeatVector({ n: 3 }).apply(h) as tf.SymbolicTensor;
+    const out = tf.layers.dense({ units: 4 }).apply(repeated) as tf.SymbolicTensor;
     const model = tf.model({ inputs: input, outputs: out });
     initializeModel(model, { seed: 7 });
     const rows = predictSignal(model);
     const bn = rows.find((r) => r.className === 'BatchNormalization');
     expect(bn?.secondMoment).toBeCloseTo(1, 12);
+    expect(bn?.amplification).toBeCloseTo(0, 6); // batch statistics forget the input's scale
     const x = tf.randomNormal([256, 64], 0, 1, 'float32', 8);
-    expectClose(
-      model,
-      x,
-      0.15,
-      (name) => /dense|batch_norm/.test(name) && !rows.find((r) => r.layer === name)?.note?.includes('cannot'),
-    );
-    const pool = rows.find((r) => r.className === 'GlobalAveragePooling1D');
-    expect(pool?.secondMoment).toBeNull();
-    expect(pool?.note).toMatch(/spatial correlation/);
+    expectClose(model, x, 0.15, (name) => /dense|batch_norm/.test(name) && name !== out.sourceLayer.name);
+    const unknown = rows.find((r) => r.className === 'RepeatVector');
+    expect(unknown?.secondMoment).toBeNull();
+    expect(unknown?.note).toBe('no rule for RepeatVector');
     expect(rows[rows.length - 1].secondMoment).toBeNull();
     expect(rows[rows.length - 1].note).toMatch(/downstream of a layer it cannot predict/);
     expect(predictSignal(model, { training: false }).find((r) => r.className === 'BatchNormalization')?.note).toMatch(
       /inference/,
     );
+    x.dispose();
+    model.dispose();
+  });
+
+  it('a conv net with BatchNorm and Add: within 15% up to its pooling; pooling is a stated approximation', () => {
+    // 16x16x16 input, 'same' 3x3 convs of 64 channels (border taps counted), BatchNorm, a residual Add, then pooling
+    const input = tf.input({ shape: [16, 16, 16] });
+    const conv = (filters: number, activation?: 'relu') =>
+      tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', activation });
+    const stem = conv(64, 'relu').apply(input) as tf.SymbolicTensor;
+    let branch = conv(64).apply(stem) as tf.SymbolicTensor;
+    branch = tf.layers.batchNormalization().apply(branch) as tf.SymbolicTensor;
+    branch = tf.layers.activation({ activation: 'relu' }).apply(branch) as tf.SymbolicTensor;
+    branch = conv(64).apply(branch) as tf.SymbolicTensor;
+    const sum = tf.layers.add().apply([stem, branch]) as tf.SymbolicTensor;
+    const valid = tf.layers
+      .conv2d({ filters: 64, kernelSize: 3, padding: 'valid', activation: 'relu' })
+      .apply(sum) as tf.SymbolicTensor;
+    const maxPooled = tf.layers.maxPooling2d({ poolSize: 2 }).apply(valid) as tf.SymbolicTensor;
+    const avgPooled = tf.layers.averagePooling2d({ poolSize: 2 }).apply(valid) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: [maxPooled, avgPooled] });
+    initializeModel(model, { seed: 21 });
+    const x = tf.randomNormal([64, 16, 16, 16], 0, 1, 'float32', 22);
+    const pooling = new Set([maxPooled.sourceLayer.name, avgPooled.sourceLayer.name]);
+    expectClose(model, x, 0.15, (name) => !pooling.has(name));
+    // Pooling: the prediction takes a window's positions as independent. Neighbouring outputs of a 3x3 conv share
+    // inputs, so they are positively correlated, and for average pooling the truth lies between the independent
+    // prediction and no reduction at all (the input's second moment). Max pooling also matches a Gaussian to the
+    // relu output, whose upper tail is heavier, so it under-predicts.
+    const measured = measure(model, x);
+    const rows = new Map(predictSignal(model).map((r) => [r.layer, r]));
+    const before = rows.get(valid.sourceLayer.name)?.secondMoment as number;
+    const avg = rows.get(avgPooled.sourceLayer.name) as PredictedLayer;
+    const max = rows.get(maxPooled.sourceLayer.name) as PredictedLayer;
+    expect(avg.note).toMatch(/window positions taken as independent/);
+    expect(avg.secondMoment as number).toBeLessThan(measured.get(avgPooled.sourceLayer.name) as number);
+    expect(measured.get(avgPooled.sourceLayer.name) as number).toBeLessThan(before);
+    const avgError = (avg.secondMoment as number) / (measured.get(avgPooled.sourceLayer.name) as number) - 1;
+    const maxError = (max.secondMoment as number) / (measured.get(maxPooled.sourceLayer.name) as number) - 1;
+    // measured here (seed 21): -9.6% for average and -22.7% for max pooling; 30% bounds the stated approximation
+    expect(Math.abs(avgError)).toBeLessThan(0.3);
+    expect(Math.abs(maxError)).toBeLessThan(0.3);
+    console.log(
+      `pooling prediction error: average ${(avgError * 100).toFixed(1)}%, max ${(maxError * 100).toFixed(1)}%`,
+    );
+    x.dispose();
+    model.dispose();
+  });
+
+  for (const option of ['none', 'preserve', 'zero', 'fixup', 'depth'] as const) {
+    it(`a 30-block residual MLP (width 256) under residual '${option}': within 15% at every layer`, () => {
+      const input = tf.input({ shape: [256] });
+      let h = input;
+      for (let b = 0; b < 30; b++) {
+        const branch = tf.layers
+          .dense({ units: 256 })
+          .apply(tf.layers.dense({ units: 256, activation: 'relu' }).apply(h)) as tf.SymbolicTensor;
+        h = tf.layers.add().apply([h, branch]) as tf.SymbolicTensor;
+      }
+      const model = tf.model({ inputs: input, outputs: h });
+      initializeModel(model, { seed: 31, residual: option });
+      const x = tf.randomNormal([256, 256], 0, 1, 'float32', 32);
+      // a zeroed last kernel outputs exactly 0, which the prediction gives exactly; skip 0 / 0
+      const zero = new Set(
+        predictSignal(model)
+          .filter((r) => r.secondMoment === 0)
+          .map((r) => r.layer),
+      );
+      expectClose(model, x, 0.15, (name) => !zero.has(name));
+      x.dispose();
+      model.dispose();
+    });
+  }
+
+  it('recurrent layers: SimpleRNN, LSTM (sigmoid and hardSigmoid gates), GRU and Bidirectional, within 15%', () => {
+    const input = tf.input({ shape: [20, 32] });
+    const seq = (layer: tf.layers.Layer): tf.SymbolicTensor => layer.apply(input) as tf.SymbolicTensor;
+    const quiet = { recurrentInitializer: 'zeros' } as const; // initializeModel draws them; skip stock's slow orthogonal
+    const outputs = [
+      seq(tf.layers.simpleRNN({ units: 64, returnSequences: true, ...quiet })),
+      seq(tf.layers.lstm({ units: 64, returnSequences: true, recurrentActivation: 'sigmoid', ...quiet })),
+      seq(tf.layers.lstm({ units: 64, ...quiet })),
+      seq(tf.layers.gru({ units: 64, returnSequences: true, recurrentActivation: 'sigmoid', ...quiet })),
+      seq(tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 32, ...quiet }) as tf.RNN, mergeMode: 'concat' })),
+    ];
+    const model = tf.model({ inputs: input, outputs });
+    initializeModel(model, { seed: 41 });
+    const x = tf.randomNormal([256, 20, 32], 0, 1, 'float32', 42);
+    for (const r of predictSignal(model).slice(1)) expect(r.note).toMatch(/unrolled from a zero state/);
+    expectClose(model, x, 0.15);
     x.dispose();
     model.dispose();
   });
