@@ -8,7 +8,7 @@ import { toTensors, subset } from './data/dataset';
 import { buildMlp, buildResidualMlp, buildSequenceModel } from './models';
 import { Progress } from './progress';
 import { ArmResult, CompareResults, TaskResult, initChart, markdownReport, taskChart } from './report';
-import { TASKS, TaskName, armListFor, dataLoader, taskKind } from './tasks';
+import { TASKS, TaskName, armListFor, dataLoader } from './tasks';
 import { train } from './train';
 
 export interface CompareOptions {
@@ -91,9 +91,7 @@ export async function compare(options: CompareOptions, writeAtomic: WriteAtomic)
         (arm as Arm).prepare?.(model, probe.xs, options.seed);
       }
       const buildSeconds = (Date.now() - buildStart) / 1000;
-      // gradients need a chain-shaped model; a residual graph gets the forward statistics only
-      const chain = taskKind(task) !== 'residual';
-      const signal = signalPropagation(model, probe.xs, chain ? probe.ys : undefined);
+      const signal = signalPropagation(model, probe.xs, probe.ys);
       const initSignal = {
         activationStd: signal.layers.map((l) => l.postStd),
         gradientStd: signal.layers.map((l) => l.gradPreStd ?? NaN),

@@ -5,7 +5,7 @@ import { lineChart } from './svg';
 export interface InitSignal {
   /** std of each kernel layer's activation at initialization, on 256 training inputs */
   activationStd: number[];
-  /** std of the loss gradient w.r.t. each kernel layer's pre-activation (per example; NaN for graphs) */
+  /** std of the loss gradient w.r.t. each kernel layer's pre-activation (per example) */
   gradientStd: number[];
   /** the root mean square predictSignal predicts for each layer's activation (data-free) */
   predictedStd: number[];

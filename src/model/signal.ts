@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ModelError } from '../errors.js';
 import { ConfigOf, OptionsOf, choice, defineOptions, flag, numberIn, parseOptions } from '../options.js';
-import { FoundActivation, activationAfter, isChain } from './graph.js';
+import { FoundActivation, activationAfter } from './graph.js';
 import { isRecurrentLayer, kernelSlots } from './roles.js';
 import { inputProjection, intermediateValues, linearProbe, tensorStats } from './probe.js';
 import { UNSTABLE_AMPLIFICATION, predictSignal } from './predict.js';
@@ -83,6 +83,34 @@ function lossOf(kind: LossKind, y: tf.Tensor, p: tf.Tensor): tf.Scalar {
  * differentiates the loss with respect to a zero added to every pre-activation and to every
  * probe kernel.
  */
+/** One input, one output, every layer called once: the graphs the backward walk handles. */
+function isSingleGraph(model: tf.LayersModel): boolean {
+  return (
+    model.inputs.length === 1 && model.outputs.length === 1 && model.layers.every((l) => l.inboundNodes.length === 1)
+  );
+}
+
+/** Runs the model's graph layer by layer (topological order), each layer through `apply`; returns the output. */
+function walk(
+  model: tf.LayersModel,
+  order: tf.layers.Layer[],
+  x: tf.Tensor,
+  apply: (layer: tf.layers.Layer, inputs: tf.Tensor[]) => tf.Tensor,
+): tf.Tensor {
+  const values = new Map<number, tf.Tensor>([[model.inputs[0].id, x]]);
+  for (const layer of order) {
+    const inputs = ([] as tf.SymbolicTensor[]).concat(layer.input as tf.SymbolicTensor | tf.SymbolicTensor[]);
+    values.set(
+      (layer.output as tf.SymbolicTensor).id,
+      apply(
+        layer,
+        inputs.map((t) => values.get(t.id) as tf.Tensor),
+      ),
+    );
+  }
+  return values.get(model.outputs[0].id) as tf.Tensor;
+}
+
 function backward(
   model: tf.LayersModel,
   x: tf.Tensor,
@@ -96,35 +124,27 @@ function backward(
   const out = new Map<string, { kernel: number; pre: number }>();
   // Zero perturbations shaped like each pre-activation, from a forward pass.
   tf.tidy(() => {
-    let h: tf.Tensor = x;
-    for (const layer of order) {
+    walk(model, order, x, (layer, inputs) => {
       const probe = probes.get(layer);
-      if (probe) {
-        const z = probe.apply(h) as tf.Tensor;
-        eps.set(layer, tf.variable(tf.zerosLike(z), true));
-        const act = (layer.getConfig() as Record<string, unknown>).activation;
-        activations.set(layer, tf.layers.activation({ activation: (act ?? 'linear') as 'linear' }));
-        h = activations.get(layer)?.apply(z) as tf.Tensor;
-      } else {
-        h = layer.apply(h) as tf.Tensor;
-      }
-    }
+      if (!probe) return layer.apply(inputs.length === 1 ? inputs[0] : inputs) as tf.Tensor;
+      const z = probe.apply(inputs[0]) as tf.Tensor;
+      eps.set(layer, tf.variable(tf.zerosLike(z), true));
+      const act = (layer.getConfig() as Record<string, unknown>).activation;
+      activations.set(layer, tf.layers.activation({ activation: (act ?? 'linear') as 'linear' }));
+      return activations.get(layer)?.apply(z) as tf.Tensor;
+    });
   });
   const probeKernels = [...probes.entries()].map(
     ([layer, probe]) => probe.weights[kernelSlots(layer).slice(-1)[0].index].read() as tf.Variable,
   );
   const varList = [...probeKernels, ...eps.values()];
   const { value, grads } = tf.variableGrads(() => {
-    let h: tf.Tensor = x;
-    for (const layer of order) {
+    const h = walk(model, order, x, (layer, inputs) => {
       const probe = probes.get(layer);
-      if (probe) {
-        const z = tf.add(probe.apply(h) as tf.Tensor, eps.get(layer) as tf.Variable);
-        h = activations.get(layer)?.apply(z) as tf.Tensor;
-      } else {
-        h = layer.apply(h) as tf.Tensor;
-      }
-    }
+      if (!probe) return layer.apply(inputs.length === 1 ? inputs[0] : inputs) as tf.Tensor;
+      const z = tf.add(probe.apply(inputs[0]) as tf.Tensor, eps.get(layer) as tf.Variable);
+      return activations.get(layer)?.apply(z) as tf.Tensor;
+    });
     return lossOf(kind, y, h);
   }, varList);
   for (const layer of probes.keys()) {
@@ -143,7 +163,8 @@ function backward(
 /**
  * Forward (and, given labels `y`, backward) signal statistics per kernel layer on the batch `x`.
  * The pre-activation gradient is reported per example (the batch-mean loss's gradient times
- * the batch size). The backward pass needs a chain-shaped model (Sequential or a functional chain).
+ * the batch size). The backward pass walks the graph (chains, residual Adds, merges): one input, one output,
+ * no shared layers.
  */
 export function signalPropagation(
   model: tf.LayersModel,
@@ -157,8 +178,8 @@ export function signalPropagation(
   if (y !== undefined && (!(y instanceof tf.Tensor) || y.isDisposed)) {
     throw new ModelError(OWNER, 'y', y, 'a tensor that is not disposed, or undefined for forward statistics only');
   }
-  if (y !== undefined && !isChain(model)) {
-    const allowed = 'a chain-shaped model (every layer with one input and one consumer) when labels y are given';
+  if (y !== undefined && !isSingleGraph(model)) {
+    const allowed = 'a model with one input, one output and no shared layers when labels y are given';
     const message = `${OWNER}: the backward pass needs ${allowed.replace(' when labels y are given', '')}; call it without y for forward statistics`;
     throw new ModelError(OWNER, 'model', model.name, allowed, message);
   }

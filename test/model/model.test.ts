@@ -374,4 +374,27 @@ describe('signalPropagation backward', () => {
     tf.dispose([x, y, z, expected, gk]);
     m.dispose();
   });
+
+  it('walks a residual graph: kernel gradients equal tf.variableGrads of the same loss', () => {
+    const input = tf.input({ shape: [8] });
+    const h = tf.layers.dense({ units: 8, activation: 'relu', kernelInitializer: heNormal({ seed: 2 }) });
+    const branch = tf.layers.dense({ units: 8, kernelInitializer: heNormal({ seed: 3 }) });
+    const head = tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: heNormal({ seed: 4 }) });
+    const x0 = h.apply(input) as tf.SymbolicTensor;
+    const sum = tf.layers.add().apply([x0, branch.apply(x0) as tf.SymbolicTensor]) as tf.SymbolicTensor;
+    const m = tf.model({ inputs: input, outputs: head.apply(sum) as tf.SymbolicTensor });
+    const x = tf.randomNormal([16, 8], 0, 1, 'float32', 7);
+    const y = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0], 'int32'), 3);
+    const report = signalPropagation(m, x, y);
+    const { grads } = tf.variableGrads(
+      () => tf.losses.softmaxCrossEntropy(y, tf.log(m.apply(x) as tf.Tensor)).mean() as tf.Scalar,
+      [h, branch, head].map((l) => l.getWeights()[0] as tf.Variable),
+    );
+    [h, branch, head].forEach((layer, i) => {
+      const g = grads[(layer.weights[0].read() as tf.Variable).name];
+      expect(report.layers[i].gradKernelStd as number).toBeCloseTo(moments(g.dataSync()).std, 5);
+    });
+    tf.dispose([x, y, ...Object.values(grads)]);
+    m.dispose();
+  });
 });
