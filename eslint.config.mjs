@@ -4,7 +4,17 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'examples/dist/**', 'node_modules/**', 'coverage/**', 'reports/**', '.tmp/**', 'docs/api/**'],
+    ignores: [
+      'dist/**',
+      'examples/dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'reports/**',
+      '.tmp/**',
+      'docs/api/**',
+      'lab/dist/**',
+      'scratch/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -156,11 +156,12 @@ describe('compare: one-epoch smoke run of every task on a slice', () => {
       expect(t.savedModel.reloadedPredictionsIdentical).toBe(true);
       expect(fs.existsSync(path.join(out, 'models', t.task, 'model.json'))).toBe(true);
       const svg = fs.readFileSync(path.join(out, `${t.task}.svg`), 'utf8');
-      expect(svg).toMatch(/^<svg[\s\S]*<polyline|^<svg[\s\S]*<circle/);
+      // Vega's SVG: one line mark per arm and panel, labelled with the arm
+      expect(svg).toMatch(/^<svg[\s\S]*aria-roledescription="line mark"/);
+      for (const a of t.arms) expect(svg).toContain(`series: ${a.arm};`);
       const init = fs.readFileSync(path.join(out, `${t.task}-init.svg`), 'utf8');
-      // three panels (activation, predicted, gradient), a line per arm; the text MLP's prediction has one point
-      // (its softmax output is not predicted), drawn as a dot
-      expect((init.match(/<polyline/g) ?? []).length).toBe((t.task === 'text' ? 2 : 3) * t.arms.length);
+      // three panels (activation, predicted, gradient), a line per arm
+      expect((init.match(/aria-roledescription="line mark"/g) ?? []).length).toBe(3 * t.arms.length);
       expect(init).toContain('predicted rms');
       expect(t.arms[0].initSignal.activationStd.length).toBe(t.task === 'deep' ? 31 : t.task === 'text' ? 2 : 3);
     }

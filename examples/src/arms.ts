@@ -6,16 +6,21 @@ import * as tf from '@tensorflow/tfjs';
 import {
   activationAware,
   calculateGain,
+  glorotNormal,
   glorotUniform,
   heNormal,
+  heUniform,
   initializeModel,
+  leCunNormal,
   lsuv,
   orthogonal,
+  pytorchDefault,
+  varianceGain,
 } from 'tfjs-initializers';
 
-/** The nonlinearity after a layer, as the model has it. */
+/** The nonlinearity after a layer, as the model has it (any name `varianceGain` knows). */
 export interface LayerActivation {
-  name: 'relu' | 'leakyRelu' | 'tanh' | 'linear';
+  name: string;
   alpha?: number;
 }
 
@@ -29,9 +34,17 @@ export interface Arm {
   prepare?(model: tf.LayersModel, batch: tf.Tensor, seed: number): void;
 }
 
+/** Nonlinearities in PyTorch's calculate_gain table. */
+const PYTORCH_TABLE = new Set(['linear', 'sigmoid', 'tanh', 'relu', 'selu']);
+
+/** calculateGain where PyTorch's table has the nonlinearity, else the exact variance gain. */
 function pytorchGain(next: LayerActivation): number {
-  return next.name === 'leakyRelu' ? calculateGain('leaky_relu', next.alpha) : calculateGain(next.name);
+  if (next.name === 'leakyRelu') return calculateGain('leaky_relu', next.alpha);
+  return PYTORCH_TABLE.has(next.name) ? calculateGain(next.name) : varianceGain(next.name, { alpha: next.alpha });
 }
+
+/** The negative slope of a leaky ReLU, 0 otherwise (the He presets' option). */
+const slope = (n: LayerActivation): number => (n.name === 'leakyRelu' || n.name === 'prelu' ? (n.alpha ?? 0) : 0);
 
 export const ARMS: readonly Arm[] = [
   {
@@ -47,7 +60,27 @@ export const ARMS: readonly Arm[] = [
   {
     name: 'he',
     description: 'ours heNormal, negativeSlope = the LeakyReLU alpha',
-    kernel: (n, seed) => heNormal({ negativeSlope: n.name === 'leakyRelu' ? n.alpha : 0, seed }),
+    kernel: (n, seed) => heNormal({ negativeSlope: slope(n), seed }),
+  },
+  {
+    name: 'he-uniform',
+    description: 'ours heUniform, negativeSlope = the LeakyReLU alpha',
+    kernel: (n, seed) => heUniform({ negativeSlope: slope(n), seed }),
+  },
+  {
+    name: 'glorot-normal',
+    description: 'ours glorotNormal (std exact after truncation), gain 1',
+    kernel: (_n, seed) => glorotNormal({ seed }),
+  },
+  {
+    name: 'lecun-normal',
+    description: 'ours leCunNormal (std exact after truncation; SELU networks)',
+    kernel: (_n, seed) => leCunNormal({ seed }),
+  },
+  {
+    name: 'pytorch-default',
+    description: "ours pytorchDefault: PyTorch's nn.Linear kernel, U[-1/sqrt(fanIn), +)",
+    kernel: (_n, seed) => pytorchDefault({ seed }),
   },
   {
     name: 'glorot-gain',
@@ -57,7 +90,7 @@ export const ARMS: readonly Arm[] = [
   {
     name: 'activation-aware',
     description: 'ours activationAware (exact variance gain of the next activation)',
-    kernel: (n, seed) => activationAware({ activation: n.name, alpha: n.name === 'leakyRelu' ? n.alpha : null, seed }),
+    kernel: (n, seed) => activationAware({ activation: n.name, alpha: n.alpha ?? null, seed }),
   },
   {
     name: 'orthogonal',
@@ -73,7 +106,15 @@ export const ARMS: readonly Arm[] = [
       initializeModel(model, { seed });
     },
   },
-  ...(['preserve', 'zero', 'fixup'] as const).map((residual): Arm => ({
+  ...(['pytorch', 'pytorchDefault'] as const).map((rule): Arm => ({
+    name: `init-model-${rule === 'pytorch' ? 'pytorch' : 'pytorch-default'}`,
+    description: `ours initializeModel with rule '${rule}'`,
+    kernel: () => 'zeros',
+    prepare: (model, _batch, seed) => {
+      initializeModel(model, { seed, rule });
+    },
+  })),
+  ...(['preserve', 'zero', 'fixup', 'depth'] as const).map((residual): Arm => ({
     name: `residual-${residual}`,
     description: `ours initializeModel with residual: '${residual}' (the local rule elsewhere)`,
     kernel: () => 'zeros',

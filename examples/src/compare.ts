@@ -140,8 +140,8 @@ export async function compare(options: CompareOptions, writeAtomic: WriteAtomic)
       chart: `${task.name}.svg`,
       initChart: `${task.name}-init.svg`,
     };
-    await writeAtomic(path.join(options.out, result.chart), taskChart(result));
-    await writeAtomic(path.join(options.out, result.initChart), initChart(result));
+    await writeAtomic(path.join(options.out, result.chart), await taskChart(result));
+    await writeAtomic(path.join(options.out, result.initChart), await initChart(result));
     results.push(result);
   }
   progress?.finish();

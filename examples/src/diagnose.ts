@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import * as path from 'path';
 import { signalPropagation } from 'tfjs-initializers';
+import { markdownTable, predictedStd } from './diagnose_table';
 import { lineChart } from './svg';
 
 interface Io {
@@ -26,15 +27,8 @@ export async function diagnose(
   const x = tf.randomNormal([args.batch, ...inputShape], 0, 1, 'float32', args.seed);
   const report = signalPropagation(model, x);
   x.dispose();
-  io.out(`| depth | layer | activation after | pre-activation std | activation std | predicted std | flags |`);
-  io.out(`|---:|---|---|---:|---:|---:|---|`);
-  const predictedStd = (l: (typeof report.layers)[number]): number =>
-    l.predictedSecondMoment === null ? NaN : Math.sqrt(l.predictedSecondMoment);
-  for (const l of report.layers)
-    io.out(
-      `| ${l.depth} | ${l.layer} | ${l.activation} | ${l.preStd.toPrecision(4)} | ${l.postStd.toPrecision(4)} | ${Number.isNaN(predictedStd(l)) ? '-' : predictedStd(l).toPrecision(4)} | ${l.flags.join(', ')} |`,
-    );
-  const chart = lineChart(
+  for (const line of markdownTable(report)) io.out(line);
+  const chart = await lineChart(
     `signal propagation: ${path.basename(path.dirname(path.resolve(modelPath)))}`,
     'kernel layer (depth)',
     [
@@ -46,7 +40,7 @@ export async function diagnose(
           { name: 'pre-activation', values: report.layers.map((l) => l.preStd) },
           { name: 'activation', values: report.layers.map((l) => l.postStd) },
           // the root mean square the prediction gives (predictSignal, data-free): it equals the std for zero-mean outputs
-          { name: 'predicted (rms)', values: report.layers.map(predictedStd) },
+          { name: 'predicted (rms)', values: report.layers.map(predictedStd), dashed: true },
         ],
       },
     ],

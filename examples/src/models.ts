@@ -23,7 +23,7 @@ export function buildMlp(spec: MlpSpec, arm: Arm, seed: number): tf.Sequential {
       tf.layers.dense({
         units,
         inputShape: i === 0 ? [spec.inputDim] : undefined,
-        activation: fused,
+        activation: fused as 'linear',
         kernelInitializer: arm.kernel(act, seed * 1000 + i) as never,
       }),
     );

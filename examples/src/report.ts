@@ -45,7 +45,7 @@ export interface CompareResults {
   tasks: TaskResult[];
 }
 
-export function taskChart(task: TaskResult): string {
+export function taskChart(task: TaskResult): Promise<string> {
   const series = (pick: (e: ArmResult['epochs'][number]) => number): Array<{ name: string; values: number[] }> =>
     task.arms.map((a) => ({ name: a.arm, values: a.epochs.map(pick) }));
   return lineChart(task.title, 'epoch', [
@@ -59,7 +59,7 @@ function fmt(v: number | null, digits = 4): string {
 }
 
 /** Std of activations and gradients against depth, at initialization, one line per arm. */
-export function initChart(task: TaskResult): string {
+export function initChart(task: TaskResult): Promise<string> {
   const panels = [
     {
       title: 'activation std (forward)',
@@ -80,7 +80,7 @@ export function initChart(task: TaskResult): string {
       logY: true,
     },
   ];
-  // A residual graph has no backward statistics (they need a chain): leave out a panel with nothing to draw.
+  // leave out a panel with nothing to draw (e.g. no gradients without labels)
   const drawable = panels.filter((p) => p.series.some((s) => s.values.some((v) => Number.isFinite(v) && v > 0)));
   return lineChart(`${task.title}: signal at initialization`, 'kernel layer (depth)', drawable);
 }

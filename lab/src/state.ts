@@ -4,7 +4,7 @@
  * reproduces a view.
  */
 import { ACTIVATIONS } from 'tfjs-initializers';
-import { LAB_ARM_NAMES, MODEL_ARM_NAMES } from './experiment';
+import { LAB_ARM_NAMES } from './experiment';
 
 interface IntControl {
   kind: 'int';
@@ -39,7 +39,7 @@ export const CONTROLS = {
   seed: { kind: 'int', label: 'Seed', min: 0, max: 2147483647, default: 1 },
   batch: { kind: 'int', label: 'Batch size', min: 8, max: 2048, default: 256 },
   layer: { kind: 'int', label: 'Histogram of layer', min: 1, max: 101, default: 15 },
-  reinit: { kind: 'choice', label: 'Re-initialize your model with', values: MODEL_ARM_NAMES, default: 'init-model' },
+  backend: { kind: 'choice', label: 'Backend', values: ['auto', 'webgl', 'wasm', 'cpu'], default: 'auto' },
 } as const satisfies Record<string, Control>;
 
 /** The name of a control. */

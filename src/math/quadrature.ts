@@ -118,3 +118,16 @@ export function maxOfNormals(n: number): [number, number] {
   const density = (z: number): number => n * pow(normalCdf(z), n - 1);
   return [gaussianExpectation((z) => z * density(z)), gaussianExpectation((z) => z * z * density(z))];
 }
+
+/**
+ * E[f(X)] and E[f(X)^2] in closed form for the leaky rectifier f(x) = max(x, 0) + alpha min(x, 0) (relu: alpha 0)
+ * of X ~ N(mu, sd^2), sd > 0: with t = mu / sd, E[X 1{X>0}] = mu Phi(t) + sd phi(t) and
+ * E[X^2 1{X>0}] = (mu^2 + sd^2) Phi(t) + mu sd phi(t) (moments of the truncated normal).
+ */
+export function leakyRectifierMoments(mu: number, sd: number, alpha: number): [number, number] {
+  const t = mu / sd;
+  const [cdf, pdf] = [normalCdf(t), normalPdf(t)];
+  const m1 = mu * cdf + sd * pdf;
+  const m2 = (mu * mu + sd * sd) * cdf + mu * sd * pdf;
+  return [m1 + alpha * (mu - m1), m2 + alpha * alpha * (mu * mu + sd * sd - m2)];
+}

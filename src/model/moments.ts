@@ -4,7 +4,7 @@
  * Pure functions over typed arrays; no tfjs.
  */
 import { ACTIVATION_KINKS, ActivationName, scalarActivation } from '../math/activations.js';
-import { gaussianMoments, maxOfNormals } from '../math/quadrature.js';
+import { gaussianMoments, leakyRectifierMoments, maxOfNormals } from '../math/quadrature.js';
 
 // Math's functions bound once: hot loops here; a global lookup of `Math` is ~20x slower in a vm context (jest).
 const { floor, max, sqrt } = Math;
@@ -33,6 +33,9 @@ export function fromVariance(mean: Float64Array, v: Float64Array): Stats {
   return { mean, m2: v.map((x, c) => x + mean[c] * mean[c]) };
 }
 
+/** Leaky rectifiers, whose moments have a closed form: the negative slope (null: the activation's alpha). */
+const RECTIFIERS: Partial<Record<ActivationName, number | null>> = { relu: 0, linear: 1, leakyRelu: null, prelu: null };
+
 /** E[phi(z)], E[phi(z)^2] per channel for z ~ N(mean, m2 - mean^2). */
 export function throughActivation(s: Stats, name: ActivationName, alpha: number): Stats {
   const phi = scalarActivation(name, alpha);
@@ -47,10 +50,14 @@ export function throughActivation(s: Stats, name: ActivationName, alpha: number)
       m2[c] = mean[c] ** 2;
       continue;
     }
-    [mean[c], m2[c]] = gaussianMoments(
-      (u) => phi.value(mu + sd * u),
-      kinks.map((k) => (k - mu) / sd),
-    );
+    const slope = RECTIFIERS[name];
+    [mean[c], m2[c]] =
+      slope !== undefined
+        ? leakyRectifierMoments(mu, sd, slope === null ? alpha : slope)
+        : gaussianMoments(
+            (u) => phi.value(mu + sd * u),
+            kinks.map((k) => (k - mu) / sd),
+          );
   }
   return { mean, m2 };
 }
