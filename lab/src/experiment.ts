@@ -139,12 +139,23 @@ export function runArm(spec: RunSpec, armName: string): ArmRun {
   }
 }
 
-/** A loaded model's standard-normal batch (one input, float features): [batch, ...input shape]. */
+/**
+ * A loaded model's seeded batch (one input): token ids uniform over the vocabulary when the input feeds an
+ * Embedding, else standard-normal features, [batch, ...input shape].
+ */
 export function modelBatch(model: tf.LayersModel, batch: number, seed: number): tf.Tensor {
   if (model.inputs.length !== 1) throw new RangeError(`model: ${model.inputs.length} inputs; the Lab takes one`);
   const shape = model.inputs[0].shape.slice(1);
   if (shape.some((d) => d === null)) throw new RangeError(`model: input shape [${shape}] is not fixed`);
-  return tf.randomNormal([batch, ...(shape as number[])], 0, 1, 'float32', seed);
+  const dims = [batch, ...(shape as number[])];
+  const embedding = model.layers.find(
+    (l) => l.getClassName() === 'Embedding' && (l.input as tf.SymbolicTensor).id === model.inputs[0].id,
+  );
+  if (embedding) {
+    const vocabulary = (embedding.getConfig() as { inputDim: number }).inputDim;
+    return tf.randomUniform(dims, 0, vocabulary, 'int32', seed);
+  }
+  return tf.randomNormal(dims, 0, 1, 'float32', seed);
 }
 
 /** Forward statistics (and the prediction) of a loaded model on its seeded batch. */

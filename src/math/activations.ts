@@ -54,6 +54,9 @@ export const ACTIVATIONS: readonly ActivationName[] = [
  */
 export const DEFAULT_ALPHA: Readonly<Partial<Record<ActivationName, number>>> = { leakyRelu: 0.3, prelu: 0, elu: 1 };
 
+/** The activations that are not nondecreasing (they dip below 0 before rising); the others are, for alpha >= 0. */
+export const NON_MONOTONE: ReadonlySet<ActivationName> = new Set<ActivationName>(['swish', 'mish', 'gelu', 'geluNew']);
+
 /** Where each activation is not smooth (its kinks), in x; smooth activations have none. */
 export const ACTIVATION_KINKS: Readonly<Partial<Record<ActivationName, readonly number[]>>> = {
   relu: [0],

@@ -7,7 +7,7 @@
 import { normalCdf, normalPdf } from './special.js';
 
 // Math's functions bound once: hot loops here; a global lookup of `Math` is ~20x slower in a vm context (jest).
-const { abs, cos, pow, round } = Math;
+const { abs, cos, round } = Math;
 
 const NODES = 20;
 const HALF_RANGE = 12;
@@ -108,15 +108,6 @@ export function gaussianMoments(f: (z: number) => number, kinks: readonly number
     }
   }
   return [m1, m2];
-}
-
-/**
- * E[M] and E[M^2] for M the largest of n independent N(0, 1) variables: M has density n phi(z) Phi(z)^(n-1), so
- * E[g(M)] = E[g(Z) n Phi(Z)^(n-1)], Z ~ N(0, 1) (order statistics; David & Nagaraja, "Order Statistics", 2003).
- */
-export function maxOfNormals(n: number): [number, number] {
-  const density = (z: number): number => n * pow(normalCdf(z), n - 1);
-  return [gaussianExpectation((z) => z * density(z)), gaussianExpectation((z) => z * z * density(z))];
 }
 
 /**

@@ -3,11 +3,12 @@
  * units independent (a diagonal approximation), activations through the Gaussian expectation per channel.
  * Pure functions over typed arrays; no tfjs.
  */
-import { ACTIVATION_KINKS, ActivationName, scalarActivation } from '../math/activations.js';
-import { gaussianMoments, leakyRectifierMoments, maxOfNormals } from '../math/quadrature.js';
+import { ACTIVATION_KINKS, ActivationName, NON_MONOTONE, scalarActivation } from '../math/activations.js';
+import { gaussianMoments, leakyRectifierMoments } from '../math/quadrature.js';
+import { normalCdf } from '../math/special.js';
 
 // Math's functions bound once: hot loops here; a global lookup of `Math` is ~20x slower in a vm context (jest).
-const { floor, max, sqrt } = Math;
+const { floor, max, pow, sqrt } = Math;
 
 /** Per-channel moments of a tensor (the last axis); positions are exchangeable. */
 export interface Stats {
@@ -15,6 +16,8 @@ export interface Stats {
   mean: Float64Array;
   /** E[x^2] per channel. */
   m2: Float64Array;
+  /** Set when these are a nondecreasing activation's outputs: its Gaussian inputs (max pooling commutes with it). */
+  before?: { input: Stats; activation: ActivationName; alpha: number };
 }
 
 const variance = (s: Stats, c: number): number => max(0, s.m2[c] - s.mean[c] * s.mean[c]);
@@ -59,7 +62,9 @@ export function throughActivation(s: Stats, name: ActivationName, alpha: number)
             kinks.map((k) => (k - mu) / sd),
           );
   }
-  return { mean, m2 };
+  return !NON_MONOTONE.has(name) && alpha >= 0
+    ? { mean, m2, before: { input: s, activation: name, alpha } }
+    : { mean, m2 };
 }
 
 /**
@@ -234,16 +239,29 @@ export function averagePool(s: Stats, window: number): Stats {
   );
 }
 
-/** Max pooling over `window` positions taken as independent Gaussians: the moments of their largest (order statistics). */
+/**
+ * Max pooling over `window` positions taken as independent Gaussians: the moments of their largest (order
+ * statistics: M has density n phi(z) Phi(z)^(n-1)). After a nondecreasing activation phi, max phi(z_i) =
+ * phi(max z_i), so the max is taken of the Gaussian inputs and phi applied to it.
+ */
 export function maxPool(s: Stats, window: number): Stats {
-  const [e1, e2] = maxOfNormals(window);
+  const input = s.before?.input ?? s;
+  const phi = s.before ? scalarActivation(s.before.activation, s.before.alpha).value : (x: number) => x;
+  const kinks = s.before ? (ACTIVATION_KINKS[s.before.activation] ?? []) : [];
+  const density = (z: number): number => window * pow(normalCdf(z), window - 1);
   const mean = new Float64Array(s.mean.length);
   const m2 = new Float64Array(s.mean.length);
   for (let c = 0; c < mean.length; c++) {
-    const mu = s.mean[c];
-    const sd = sqrt(variance(s, c));
-    mean[c] = mu + sd * e1;
-    m2[c] = mu * mu + 2 * mu * sd * e1 + sd * sd * e2;
+    const mu = input.mean[c];
+    const sd = sqrt(variance(input, c));
+    if (sd === 0) {
+      [mean[c], m2[c]] = [phi(mu), phi(mu) ** 2];
+      continue;
+    }
+    const edges = kinks.map((k) => (k - mu) / sd);
+    // E[phi(M)] and E[phi(M)^2] as Gaussian expectations weighted by the max's density
+    mean[c] = gaussianMoments((z) => phi(mu + sd * z) * density(z), edges)[0];
+    m2[c] = gaussianMoments((z) => phi(mu + sd * z) * sqrt(density(z)), edges)[1];
   }
   return { mean, m2 };
 }

@@ -6,9 +6,10 @@
  * infinite-width, weight-free limit of the same map is `meanField.lengthMap`.
  *
  * Stated approximations: units independent (Dense, Conv, merges: Add sums independent branches'
- * variances; Multiply multiplies second moments); convolutions ignore padding and spatial correlation;
- * average pooling treats the window's positions as independent (it shrinks the variance by the window
- * size), max pooling as Gaussian order statistics is not modelled (named, not guessed). Layers it cannot
+ * variances; Multiply multiplies second moments); convolutions count the border taps that read padding but
+ * ignore spatial correlation; pooling treats a window's positions as independent (average pooling shrinks the
+ * variance by the window size; max pooling takes Gaussian order statistics of the pre-activations, then the
+ * nondecreasing activation); recurrent layers are unrolled per unit (predict_recurrent.ts). Layers it cannot
  * predict are named in the result, as is everything downstream of them.
  */
 import * as tf from '@tensorflow/tfjs';

@@ -1,4 +1,5 @@
-import { gaussianMoments, leakyRectifierMoments, maxOfNormals } from '../../src/math/quadrature';
+import { gaussianMoments, leakyRectifierMoments } from '../../src/math/quadrature';
+import { centred, maxPool, throughActivation } from '../../src/model/moments';
 import { Xoshiro128 } from '../../src/sampling/prng';
 import { fillNormal } from '../../src/sampling/distributions';
 
@@ -23,17 +24,22 @@ describe('closed forms against the kinked quadrature', () => {
     }
   });
 
-  it('the max of n standard normals: E[M] 0.5642 for n = 2, 1.0294 for n = 4 (order statistics), and Monte Carlo', () => {
-    // E[max of 2] = 1 / sqrt(pi) exactly; E[max of 2]^2 moment = 1
-    const [m2a, m2b] = maxOfNormals(2);
-    expect(m2a).toBeCloseTo(1 / Math.sqrt(Math.PI), 10);
-    expect(m2b).toBeCloseTo(1, 10);
-    // n = 4: Monte Carlo with 200,000 maxima; the standard error of the mean is about 0.0017, so 0.01 is ~6 sigma
-    const rng = new Xoshiro128(5);
-    const z = fillNormal(new Float32Array(800000), rng, 0, 1);
-    let sum = 0;
-    for (let i = 0; i < z.length; i += 4) sum += Math.max(z[i], z[i + 1], z[i + 2], z[i + 3]);
-    expect(Math.abs(sum / 200000 - maxOfNormals(4)[0])).toBeLessThan(0.01);
-    expect(maxOfNormals(4)[0]).toBeCloseTo(1.0294, 4);
+  it('max pooling: the max of n standard normals (E = 1/sqrt(pi) for n = 2), and after relu by Monte Carlo', () => {
+    const [two] = [maxPool(centred(1, 1), 2)];
+    expect(two.mean[0]).toBeCloseTo(1 / Math.sqrt(Math.PI), 8);
+    expect(two.m2[0]).toBeCloseTo(1, 8);
+    // relu then a max over 4 positions = relu of the max of 4: Monte Carlo with 200,000 windows of N(0.3, 1.5^2);
+    // the standard error of the mean is about 0.003, so 0.02 is more than 6 standard errors
+    const relu = throughActivation({ mean: Float64Array.of(0.3), m2: Float64Array.of(0.09 + 2.25) }, 'relu', 0);
+    const pooled = maxPool(relu, 4);
+    const z = fillNormal(new Float32Array(800000), new Xoshiro128(5), 0.3, 1.5);
+    let [sum, sum2] = [0, 0];
+    for (let i = 0; i < z.length; i += 4) {
+      const m = Math.max(0, z[i], z[i + 1], z[i + 2], z[i + 3]);
+      sum += m;
+      sum2 += m * m;
+    }
+    expect(Math.abs(sum / 200000 - pooled.mean[0])).toBeLessThan(0.02);
+    expect(Math.abs(sum2 / 200000 / pooled.m2[0] - 1)).toBeLessThan(0.01);
   });
 });

@@ -164,8 +164,8 @@ describe('predictSignal', () => {
     expectClose(model, x, 0.15, (name) => !pooling.has(name));
     // Pooling: the prediction takes a window's positions as independent. Neighbouring outputs of a 3x3 conv share
     // inputs, so they are positively correlated, and for average pooling the truth lies between the independent
-    // prediction and no reduction at all (the input's second moment). Max pooling also matches a Gaussian to the
-    // relu output, whose upper tail is heavier, so it under-predicts.
+    // prediction and no reduction at all (the input's second moment). Max pooling takes the max of the Gaussian
+    // pre-activations and applies the relu to it (max commutes with a nondecreasing activation).
     const measured = measure(model, x);
     const rows = new Map(predictSignal(model).map((r) => [r.layer, r]));
     const before = rows.get(valid.sourceLayer.name)?.secondMoment as number;
@@ -176,9 +176,9 @@ describe('predictSignal', () => {
     expect(measured.get(avgPooled.sourceLayer.name) as number).toBeLessThan(before);
     const avgError = (avg.secondMoment as number) / (measured.get(avgPooled.sourceLayer.name) as number) - 1;
     const maxError = (max.secondMoment as number) / (measured.get(maxPooled.sourceLayer.name) as number) - 1;
-    // measured here (seed 21): -9.6% for average and -22.7% for max pooling; 30% bounds the stated approximation
-    expect(Math.abs(avgError)).toBeLessThan(0.3);
-    expect(Math.abs(maxError)).toBeLessThan(0.3);
+    // measured here (seed 21): -9.6% for average and -8.3% for max pooling; 15% bounds the stated approximation
+    expect(Math.abs(avgError)).toBeLessThan(0.15);
+    expect(Math.abs(maxError)).toBeLessThan(0.15);
     console.log(
       `pooling prediction error: average ${(avgError * 100).toFixed(1)}%, max ${(maxError * 100).toFixed(1)}%`,
     );
