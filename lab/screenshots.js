@@ -1,6 +1,7 @@
 /**
  * Screenshots of the Init Lab for the README: builds the page, serves it, and captures it in headless Chromium at
- * 1280 px and 375 px (default state, wasm backend) into docs/lab-1280.png and docs/lab-375.png.
+ * 1280 px and 375 px (default state, wasm backend) into docs/lab-1280.png and docs/lab-375.png, then prints one
+ * update's time on each backend.
  *   node lab/screenshots.js   (needs Debian's chromium, or CHROMIUM_PATH)
  */
 const fs = require('fs');
@@ -29,8 +30,15 @@ async function main() {
       const tmp = `${file}.tmp.png`;
       await page.screenshot({ path: tmp });
       fs.renameSync(tmp, file);
-      const ms = await page.evaluate(() => globalThis.__lab.milliseconds);
-      console.log(`${file}: one update (two arms, depth 30, width 256, wasm) took ${Math.round(ms)} ms`);
+      console.log(`${file}: ${await page.textContent('#timing')} on ${await page.textContent('#backend')}`);
+      await page.close();
+    }
+    // one update's time on each backend (defaults: batch 256, gradients on 64), and with gradients on all 256
+    for (const query of ['backend=wasm', 'backend=wasm&gradientExamples=256', 'backend=webgl', 'backend=cpu']) {
+      const page = await browser.newPage();
+      await page.goto(`${url}?${query}`);
+      await page.waitForFunction(() => (globalThis.__lab?.updates ?? 0) > 0, undefined, { timeout: 300000 });
+      console.log(`?${query}: ${await page.textContent('#timing')} on ${await page.textContent('#backend')}`);
       await page.close();
     }
   } finally {

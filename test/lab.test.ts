@@ -104,7 +104,9 @@ describeBrowser('Init Lab (headless Chromium)', () => {
     expect(state.error).toBeNull();
     expect(state.backend).toBe('wasm');
     expect(await page.textContent('#backend')).toBe('wasm');
-    expect(await page.textContent('#timing')).toMatch(/updated in \d+ ms \(two arms, depth 30, width 256\)/);
+    expect(await page.textContent('#timing')).toMatch(
+      /updated in \d+ ms \(\d+ ms computing two arms at depth 30, width 256, batch 256 \(gradients on 64\); the rest drawing\)/,
+    );
     // every control has a label; charts are SVG drawn by Vega
     const unlabelled = await page.$$eval('input, select', (els) =>
       els.filter((e) => (e as HTMLInputElement).labels?.length === 0).map((e) => e.id),
@@ -141,7 +143,7 @@ describeBrowser('Init Lab (headless Chromium)', () => {
 
   it('a URL with a query reproduces its view (controls and numbers); bad fields are named', async () => {
     const query =
-      'depth=6&width=32&activation=tanh&residual=1&batchNorm=1&armA=lsuv&armB=residual-zero&seed=7&batch=64&layer=3&backend=wasm';
+      'depth=6&width=32&activation=tanh&residual=1&batchNorm=1&armA=lsuv&armB=residual-zero&seed=7&batch=64&gradientExamples=32&layer=3&backend=wasm';
     const tab = await browser.newPage();
     await tab.goto(`${url}?${query}`);
     const shown = await updated(tab);

@@ -57,6 +57,7 @@ describe('Lab experiment', () => {
       batchNorm: true,
       seed: 3,
       batch: 32,
+      gradientExamples: 16,
       layer: 2,
     };
     const model = buildNetwork(spec, ARMS[0]);

@@ -85,9 +85,7 @@ function panelLayers(panel: Panel, xLabel: string): { layer: Layer[]; title: str
             [5, 3],
           ],
         },
-        legend: rows.some((r) => r.style === 'predicted')
-          ? { orient: 'bottom', symbolType: 'stroke', symbolStrokeColor: '#333' }
-          : null,
+        legend: null, // the title says which lines are dashed
       },
       tooltip: [
         { field: 'series', type: 'nominal' },
@@ -96,7 +94,8 @@ function panelLayers(panel: Panel, xLabel: string): { layer: Layer[]; title: str
       ],
     },
   });
-  return { layer, title: panel.title };
+  const dashed = panel.series.find((x) => x.dashed);
+  return { layer, title: dashed ? `${panel.title} (dashed: predicted)` : panel.title };
 }
 
 /** Line panels side by side, sharing the x label: signal against depth, loss against epochs. */

@@ -22,6 +22,8 @@ export interface RunSpec {
   batchNorm: boolean;
   seed: number;
   batch: number;
+  /** The first n examples of the batch go through the backward pass (signalPropagation's gradientExamples). */
+  gradientExamples: number;
   /** 1-based index of the Dense kernel whose histogram is shown (clamped to the network). */
   layer: number;
 }
@@ -114,7 +116,7 @@ export function runArm(spec: RunSpec, armName: string): ArmRun {
   const model = buildNetwork(spec, arm);
   try {
     arm.prepare?.(model, x, spec.seed);
-    const report = signalPropagation(model, x, y);
+    const report = signalPropagation(model, x, y, { gradientExamples: spec.gradientExamples });
     const kernels = model.layers.filter((l) => l.getClassName() === 'Dense');
     const chosen = kernels[Math.min(Math.max(spec.layer, 1), kernels.length) - 1];
     const kernel = chosen.getWeights()[0];

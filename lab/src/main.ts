@@ -196,14 +196,19 @@ async function update(): Promise<void> {
   try {
     const t0 = performance.now();
     const runs = [runArm(state, state.armA), runArm(state, state.armB)];
-    const ms = performance.now() - t0;
+    const computing = performance.now() - t0;
     const width = chartWidth();
     await draw(
       $('chart-activations'),
       lineChartSpec(
         'Activations at initialization',
         'layer',
-        [activationPanel(runs.map((r) => ({ name: r.arm, report: r.report })))],
+        [
+          // hidden layers only: the softmax head's spread says nothing about the signal through depth
+          activationPanel(
+            runs.map((r) => ({ name: r.arm, report: { ...r.report, layers: r.report.layers.slice(0, -1) } })),
+          ),
+        ],
         width,
       ),
     );
@@ -228,7 +233,10 @@ async function update(): Promise<void> {
     $('tables').replaceChildren(
       ...runs.map((r, i) => table(r.report, `Arm ${i ? 'B' : 'A'}: ${r.arm} — ${r.description}`)),
     );
-    $('timing').textContent = `updated in ${ms.toFixed(0)} ms (two arms, depth ${state.depth}, width ${state.width})`;
+    const ms = performance.now() - t0;
+    $('timing').textContent =
+      `updated in ${ms.toFixed(0)} ms (${computing.toFixed(0)} ms computing two arms at depth ${state.depth}, ` +
+      `width ${state.width}, batch ${state.batch} (gradients on ${Math.min(state.gradientExamples, state.batch)}); the rest drawing)`;
     Object.assign(window.__lab, {
       state,
       milliseconds: ms,
@@ -262,7 +270,7 @@ async function load(files: File[]): Promise<void> {
   try {
     loaded?.dispose();
     loaded = await tf.loadLayersModel(tf.io.browserFiles([json, ...files.filter((f) => f !== json)]));
-    const before = diagnoseModel(loaded, 256, state.seed);
+    const before = diagnoseModel(loaded, state.batch, state.seed);
     window.__lab.byo = { file: json.name, before, after: null, downloaded: false };
     status.textContent = `${json.name}: ${loaded.layers.length} layers, ${before.vanishing.length} vanishing, ${before.exploding.length} exploding.`;
     await draw(
@@ -281,8 +289,8 @@ async function reinitializeLoaded(): Promise<void> {
   const arm = ($('reinit') as HTMLSelectElement).value;
   const status = $('byo-status');
   try {
-    reinitialize(loaded, arm, 256, state.seed);
-    const after = diagnoseModel(loaded, 256, state.seed);
+    reinitialize(loaded, arm, state.batch, state.seed);
+    const after = diagnoseModel(loaded, state.batch, state.seed);
     const before = window.__lab.byo.before as SignalReport;
     window.__lab.byo.after = after;
     await draw(

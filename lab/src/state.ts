@@ -38,6 +38,7 @@ export const CONTROLS = {
   armB: { kind: 'choice', label: 'Arm B', values: LAB_ARM_NAMES, default: 'he' },
   seed: { kind: 'int', label: 'Seed', min: 0, max: 2147483647, default: 1 },
   batch: { kind: 'int', label: 'Batch size', min: 8, max: 2048, default: 256 },
+  gradientExamples: { kind: 'int', label: 'Examples for the gradients', min: 1, max: 2048, default: 64 },
   layer: { kind: 'int', label: 'Histogram of layer', min: 1, max: 101, default: 15 },
   backend: { kind: 'choice', label: 'Backend', values: ['auto', 'webgl', 'wasm', 'cpu'], default: 'auto' },
 } as const satisfies Record<string, Control>;

@@ -161,12 +161,15 @@ function scaleLayer(
 ): LsuvLayerReport {
   let probe: tf.layers.Layer | null = null;
   try {
-    probe = linearProbe(layer, input);
+    const built = linearProbe(layer, input);
+    probe = built.probe;
     const slot = kernelSlots(layer).slice(-1)[0];
     let iterations = 0;
     let variance: number;
+    let first: tf.Tensor | null = built.output;
     for (;;) {
-      const z = probe.apply(input) as tf.Tensor;
+      const z = first ?? (probe.apply(input) as tf.Tensor);
+      first = null;
       const { std } = tensorStats(z);
       z.dispose();
       variance = std * std;

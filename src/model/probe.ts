@@ -9,8 +9,11 @@ import { WeightSlot, weightSlots } from './roles.js';
 type Layer = tf.layers.Layer;
 let probeCounter = 0;
 
-/** A linear twin of `layer`, built and holding the layer's current weights. Dispose it when done. */
-export function linearProbe(layer: Layer, input: tf.Tensor): Layer {
+/**
+ * A linear twin of `layer`, holding the layer's current weights, and its output on `input` (the pre-activation):
+ * one pass, which also builds it. Dispose both when done.
+ */
+export function linearProbe(layer: Layer, input: tf.Tensor, training = false): { probe: Layer; output: tf.Tensor } {
   const config: Record<string, unknown> = { ...(layer.getConfig() as Record<string, unknown>) };
   config.activation = 'linear';
   config.name = `${layer.name}_linear_probe_${probeCounter++}`;
@@ -20,10 +23,10 @@ export function linearProbe(layer: Layer, input: tf.Tensor): Layer {
   for (const key of Object.keys(config))
     if (key.endsWith('Initializer')) config[key] = { className: 'Zeros', config: {} };
   const [cls, fromConfig] = tf.serialization.SerializationMap.getMap().classNameMap[layer.getClassName()];
+  // the first apply builds the probe and then sets these weights (tfjs's initialWeights), before computing
+  config.weights = layer.getWeights();
   const probe = fromConfig(cls, config as tf.serialization.ConfigDict) as unknown as Layer;
-  tf.dispose(probe.apply(input) as tf.Tensor);
-  probe.setWeights(layer.getWeights());
-  return probe;
+  return { probe, output: probe.apply(input, { training }) as tf.Tensor };
 }
 
 /** Values of the given symbolic tensors of `model` on input `x` (one forward pass; inference mode unless `training`). */

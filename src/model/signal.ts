@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ModelError } from '../errors.js';
-import { ConfigOf, OptionsOf, choice, defineOptions, flag, numberIn, parseOptions } from '../options.js';
+import { ConfigOf, OptionsOf, choice, defineOptions, flag, integerIn, numberIn, parseOptions } from '../options.js';
 import { FoundActivation, activationAfter } from './graph.js';
 import { isRecurrentLayer, kernelSlots } from './roles.js';
 import { inputProjection, intermediateValues, linearProbe, tensorStats } from './probe.js';
@@ -55,6 +55,11 @@ const SPEC = defineOptions({
   ratio: numberIn(1e3, 1, undefined, { min: true }),
   /** Measure as in training (BatchNorm batch statistics, Dropout on; default true) or in inference; predictSignal uses the same. */
   training: flag(true),
+  /**
+   * Examples the backward pass uses: the first n of the batch (default: all). Gradients cost several times the
+   * forward pass (tfjs's transposed matMuls), so a sub-batch keeps a large batch's forward statistics cheap.
+   */
+  gradientExamples: integerIn(null, 1, 1e9),
 });
 
 /** Options of signalPropagation. */
@@ -77,12 +82,6 @@ function lossOf(kind: LossKind, y: tf.Tensor, p: tf.Tensor): tf.Scalar {
     : (tf.metrics.categoricalCrossentropy(y, p).mean() as tf.Scalar);
 }
 
-/**
- * Backward statistics for a chain-shaped model: runs the layers eagerly with each kernel
- * layer split into its linear probe (from the forward pass) plus its activation, and
- * differentiates the loss with respect to a zero added to every pre-activation and to every
- * probe kernel.
- */
 /** One input, one output, every layer called once: the graphs the backward walk handles. */
 function isSingleGraph(model: tf.LayersModel): boolean {
   return (
@@ -111,49 +110,54 @@ function walk(
   return values.get(model.outputs[0].id) as tf.Tensor;
 }
 
+/** How backward reaches a kernel layer's pre-activation: a linear twin (the layer itself when its own activation is linear). */
+interface Twin {
+  /** The layer whose output is the pre-activation. */
+  linear: tf.layers.Layer;
+  /** The layer's fused activation, applied after the twin (null when the layer is its own twin). */
+  activation: tf.layers.Layer | null;
+  /** Shape of the pre-activation on this batch. */
+  shape: number[];
+}
+
+/**
+ * Backward statistics: runs the model's graph eagerly (same `training` mode as the forward statistics) with each
+ * kernel layer's pre-activation coming from its twin, plus a zero perturbation, and differentiates the loss with
+ * respect to every perturbation and every twin's kernel.
+ */
 function backward(
   model: tf.LayersModel,
   x: tf.Tensor,
   y: tf.Tensor,
   kind: LossKind,
-  probes: ReadonlyMap<tf.layers.Layer, tf.layers.Layer>,
+  twins: ReadonlyMap<tf.layers.Layer, Twin>,
+  training: boolean,
 ): Map<string, { kernel: number; pre: number }> {
   const order = model.layers.filter((l) => l.getClassName() !== 'InputLayer');
-  const eps = new Map<tf.layers.Layer, tf.Variable>();
-  const activations = new Map<tf.layers.Layer, tf.layers.Layer>();
   const out = new Map<string, { kernel: number; pre: number }>();
-  // Zero perturbations shaped like each pre-activation, from a forward pass.
-  tf.tidy(() => {
-    walk(model, order, x, (layer, inputs) => {
-      const probe = probes.get(layer);
-      if (!probe) return layer.apply(inputs.length === 1 ? inputs[0] : inputs) as tf.Tensor;
-      const z = probe.apply(inputs[0]) as tf.Tensor;
-      eps.set(layer, tf.variable(tf.zerosLike(z), true));
-      const act = (layer.getConfig() as Record<string, unknown>).activation;
-      activations.set(layer, tf.layers.activation({ activation: (act ?? 'linear') as 'linear' }));
-      return activations.get(layer)?.apply(z) as tf.Tensor;
-    });
-  });
-  const probeKernels = [...probes.entries()].map(
-    ([layer, probe]) => probe.weights[kernelSlots(layer).slice(-1)[0].index].read() as tf.Variable,
-  );
-  const varList = [...probeKernels, ...eps.values()];
+  const zeroVariable = (shape: number[]): tf.Variable => {
+    const zeros = tf.zeros(shape);
+    const v = tf.variable(zeros, true);
+    zeros.dispose();
+    return v;
+  };
+  const eps = new Map([...twins].map(([layer, t]) => [layer, zeroVariable(t.shape)]));
+  const kernelOf = (layer: tf.layers.Layer): tf.Variable =>
+    (twins.get(layer) as Twin).linear.weights[kernelSlots(layer).slice(-1)[0].index].read() as tf.Variable;
+  const varList = [...[...twins.keys()].map(kernelOf), ...eps.values()];
   const { value, grads } = tf.variableGrads(() => {
     const h = walk(model, order, x, (layer, inputs) => {
-      const probe = probes.get(layer);
-      if (!probe) return layer.apply(inputs.length === 1 ? inputs[0] : inputs) as tf.Tensor;
-      const z = tf.add(probe.apply(inputs[0]) as tf.Tensor, eps.get(layer) as tf.Variable);
-      return activations.get(layer)?.apply(z) as tf.Tensor;
+      const twin = twins.get(layer);
+      if (!twin) return layer.apply(inputs.length === 1 ? inputs[0] : inputs, { training }) as tf.Tensor;
+      const z = tf.add(twin.linear.apply(inputs[0], { training }) as tf.Tensor, eps.get(layer) as tf.Variable);
+      return twin.activation ? (twin.activation.apply(z) as tf.Tensor) : z;
     });
     return lossOf(kind, y, h);
   }, varList);
-  for (const layer of probes.keys()) {
-    const probe = probes.get(layer) as tf.layers.Layer;
-    const kName = (probe.weights[kernelSlots(layer).slice(-1)[0].index].read() as tf.Variable).name;
-    const eName = (eps.get(layer) as tf.Variable).name;
+  for (const layer of twins.keys()) {
     out.set(layer.name, {
-      kernel: tensorStats(grads[kName]).std,
-      pre: tensorStats(grads[eName]).std * (x.shape[0] ?? 1),
+      kernel: tensorStats(grads[kernelOf(layer).name]).std,
+      pre: tensorStats(grads[(eps.get(layer) as tf.Variable).name]).std * (x.shape[0] ?? 1),
     });
   }
   tf.dispose([value, ...Object.values(grads), ...eps.values()]);
@@ -173,7 +177,7 @@ export function signalPropagation(
   options: SignalOptions = {},
 ): SignalReport {
   checkModel(OWNER, model);
-  const { ratio, loss, training } = parseOptions(OWNER, SPEC, options);
+  const { ratio, loss, training, gradientExamples } = parseOptions(OWNER, SPEC, options);
   if (!(x instanceof tf.Tensor) || x.isDisposed) throw new ModelError(OWNER, 'x', x, 'a tensor that is not disposed');
   if (y !== undefined && (!(y instanceof tf.Tensor) || y.isDisposed)) {
     throw new ModelError(OWNER, 'y', y, 'a tensor that is not disposed, or undefined for forward statistics only');
@@ -190,8 +194,10 @@ export function signalPropagation(
   const kindOf = (l: tf.layers.Layer): SignalLayer['kind'] =>
     kernelSlots(l).length > 0 ? 'kernel' : isRecurrentLayer(l) ? 'recurrent' : 'embedding';
   const afters = layers.map((l) => (kindOf(l) === 'kernel' ? activationAfter(l) : null));
+  // per layer: its input, its own output and the output after its activation (the same tensor when fused)
   const symbolic = layers.flatMap((l, i) => [
     l.input as tf.SymbolicTensor,
+    l.output as tf.SymbolicTensor,
     (afters[i]?.layer ?? l).output as tf.SymbolicTensor,
   ]);
   const values = intermediateValues(model, x, symbolic, training);
@@ -203,18 +209,32 @@ export function signalPropagation(
       r,
     ]),
   );
-  const probes = new Map<tf.layers.Layer, tf.layers.Layer>();
+  const twins = new Map<tf.layers.Layer, Twin>();
+  const probes: tf.layers.Layer[] = [];
   let rows: SignalLayer[];
   try {
     rows = layers.map((layer, i) => {
-      const [input, output] = [values[2 * i], values[2 * i + 1]];
+      const [input, own, output] = [values[3 * i], values[3 * i + 1], values[3 * i + 2]];
       const kind = kindOf(layer);
       let pre: { std: number; secondMoment: number };
       let activation: string;
       if (kind === 'kernel') {
-        const probe = linearProbe(layer, input);
-        probes.set(layer, probe);
-        pre = tf.tidy(() => tensorStats(probe.apply(input) as tf.Tensor));
+        const fused = (layer.getConfig() as { activation?: string }).activation ?? 'linear';
+        if (fused === 'linear') {
+          // its own output is the pre-activation: no twin to build, no extra pass
+          pre = tensorStats(own);
+          twins.set(layer, { linear: layer, activation: null, shape: own.shape });
+        } else {
+          const { probe, output: z } = linearProbe(layer, input, training);
+          probes.push(probe);
+          pre = tensorStats(z);
+          twins.set(layer, {
+            linear: probe,
+            activation: tf.layers.activation({ activation: fused as 'linear' }),
+            shape: z.shape,
+          });
+          z.dispose();
+        }
         const a = afters[i] as FoundActivation;
         activation = `${a.name}${a.alpha !== undefined ? `(${a.alpha})` : ''}`;
       } else if (kind === 'recurrent') {
@@ -245,7 +265,12 @@ export function signalPropagation(
     });
     tf.dispose(values);
     if (y !== undefined) {
-      const grads = backward(model, x, y, loss, probes);
+      const n = Math.min(gradientExamples ?? Infinity, x.shape[0] ?? 1);
+      const part = (t: tf.Tensor): tf.Tensor => (n < (t.shape[0] ?? 1) ? t.slice(0, n) : t);
+      const [xs, ys] = [part(x), part(y)];
+      const sized = new Map([...twins].map(([l, t]) => [l, { ...t, shape: [n, ...t.shape.slice(1)] }]));
+      const grads = backward(model, xs, ys, loss, sized, training);
+      if (xs !== x) tf.dispose([xs, ys]);
       for (const row of rows) {
         const g = grads.get(row.layer);
         row.gradKernelStd = g?.kernel ?? null;
@@ -254,7 +279,7 @@ export function signalPropagation(
     }
   } finally {
     tf.dispose(values);
-    for (const probe of probes.values()) probe.dispose();
+    for (const probe of probes) probe.dispose();
   }
   // Each signal is compared with the layer it enters at: activations with the first layer,
   // gradients with the last (where the loss gradient enters the network).

@@ -397,4 +397,27 @@ describe('signalPropagation backward', () => {
     tf.dispose([x, y, ...Object.values(grads)]);
     m.dispose();
   });
+
+  it('gradientExamples: the backward pass on the first n examples equals a run on those n, forward on all', () => {
+    const m = mlp('relu', 4, 16);
+    initializeModel(m, { seed: 8 });
+    const x = tf.randomNormal([64, 16], 0, 1, 'float32', 9);
+    const y = tf.randomNormal([64, 16], 0, 1, 'float32', 10);
+    const [xs, ys] = [x.slice(0, 16), y.slice(0, 16)];
+    const before = tf.memory().numTensors;
+    const part = signalPropagation(m, x, y, { loss: 'meanSquaredError', gradientExamples: 16 });
+    expect(tf.memory().numTensors).toBe(before);
+    const small = signalPropagation(m, xs, ys, { loss: 'meanSquaredError' });
+    const all = signalPropagation(m, x, y, { loss: 'meanSquaredError' });
+    part.layers.forEach((row, i) => {
+      expect(row.gradPreStd as number).toBeCloseTo(small.layers[i].gradPreStd as number, 6);
+      expect(row.gradKernelStd as number).toBeCloseTo(small.layers[i].gradKernelStd as number, 6);
+      expect(row.postStd).toBe(all.layers[i].postStd);
+    });
+    expect(() => signalPropagation(m, x, y, { gradientExamples: 0 })).toThrow(
+      /signalPropagation: gradientExamples must be an integer in \[1, 1000000000\]/,
+    );
+    tf.dispose([x, y, xs, ys]);
+    m.dispose();
+  });
 });
