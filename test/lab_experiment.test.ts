@@ -4,6 +4,9 @@ import '@tensorflow/tfjs-backend-wasm';
 import { CONTROLS, ControlName, defaults, fromQuery, parseControl, toQuery } from '../lab/src/state';
 import { LAB_ARM_NAMES, MODEL_ARM_NAMES, buildNetwork, modelBatch, reinitialize, runArm } from '../lab/src/experiment';
 import { ARMS } from '../examples/src/arms';
+import { binDensity } from '../examples/src/charts';
+import { FLAG_RATIO } from '../lab/src/experiment';
+import { activationChart, hiddenLayers, normalDensity, relative } from '../lab/src/figures';
 
 beforeAll(async () => {
   await tf.setBackend('wasm');
@@ -98,5 +101,35 @@ describe('Lab experiment', () => {
     expect([features.dtype, ...features.shape]).toEqual(['float32', 8, 5]);
     features.dispose();
     text.dispose();
+  });
+});
+
+describe('Lab figures', () => {
+  it('signals relative to their reference, bands where the flags start, densities that integrate to 1', () => {
+    expect(relative([2, null, 0.002], 2)).toEqual([1, null, 0.001]);
+    expect(relative([1], 0)).toEqual([null]);
+    const spec = runArm(
+      {
+        depth: 3,
+        width: 8,
+        activation: 'tanh',
+        residual: false,
+        batchNorm: false,
+        seed: 1,
+        batch: 16,
+        gradientExamples: 16,
+        layer: 1,
+      },
+      'he',
+    );
+    const text = JSON.stringify(activationChart('t', [{ name: 'he', report: hiddenLayers(spec.report) }], 300));
+    expect(text).toContain(`"to":${1 / FLAG_RATIO}`);
+    expect(text).toContain(`"from":${FLAG_RATIO}`);
+    expect(hiddenLayers(spec.report).layers).toHaveLength(3);
+    const { x, density } = normalDensity(0.5, 2);
+    const step = x[1] - x[0];
+    expect(density.reduce((a, d) => a + d * step, 0)).toBeCloseTo(0.9999, 3); // +-4 std holds all but 6e-5
+    const d = binDensity(Float32Array.from([0.1, 0.2, -0.3, 5]), 1, 4);
+    expect(d.reduce((a, v) => a + v * 0.5, 0)).toBeCloseTo(0.75, 12); // one value outside [-1, 1]
   });
 });

@@ -39,6 +39,8 @@ export interface ArmRun {
   milliseconds: number;
 }
 
+/** signalPropagation's flag ratio, passed explicitly: the figures' bands sit at 1 / FLAG_RATIO and FLAG_RATIO. */
+export const FLAG_RATIO = 1e3;
 /** Output classes of the network's softmax head (labels are drawn uniformly). */
 export const CLASSES = 10;
 /** tfjs's LeakyReLU layer default alpha. */
@@ -116,7 +118,7 @@ export function runArm(spec: RunSpec, armName: string): ArmRun {
   const model = buildNetwork(spec, arm);
   try {
     arm.prepare?.(model, x, spec.seed);
-    const report = signalPropagation(model, x, y, { gradientExamples: spec.gradientExamples });
+    const report = signalPropagation(model, x, y, { gradientExamples: spec.gradientExamples, ratio: FLAG_RATIO });
     const kernels = model.layers.filter((l) => l.getClassName() === 'Dense');
     const chosen = kernels[Math.min(Math.max(spec.layer, 1), kernels.length) - 1];
     const kernel = chosen.getWeights()[0];
