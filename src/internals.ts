@@ -55,7 +55,14 @@ export type {
 
 // Math and sampling.
 export { FAN_LAYOUTS } from './math/fans.js';
-export { GAIN_CRITERIA, GAIN_MODES, PYTORCH_LEAKY_RELU_SLOPE, activationGain, resolveAlpha } from './math/gains.js';
+export {
+  GAIN_CRITERIA,
+  GAIN_MODES,
+  PYTORCH_ACTIVATIONS,
+  PYTORCH_LEAKY_RELU_SLOPE,
+  activationGain,
+  resolveAlpha,
+} from './math/gains.js';
 export { DEFAULT_ALPHA, canonicalActivation, scalarActivation } from './math/activations.js';
 export type { ScalarActivation } from './math/activations.js';
 export { checkShape, MAX_ELEMENTS } from './math/shape.js';

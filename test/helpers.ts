@@ -80,3 +80,16 @@ export async function expectNoLeak<T>(fn: () => T | Promise<T>): Promise<T> {
   expect(tf.memory().numTensors).toBe(before);
   return result;
 }
+
+/** A residual MLP: `blocks` x (Dense(width, relu) -> Dense(width) [-> BatchNorm] -> Add with the block's input). */
+export function residualMlp(blocks: number, width: number, batchNorm = false): tf.LayersModel {
+  const input = tf.input({ shape: [width] });
+  let h = input;
+  for (let b = 0; b < blocks; b++) {
+    let branch = tf.layers.dense({ units: width, activation: 'relu' }).apply(h) as tf.SymbolicTensor;
+    branch = tf.layers.dense({ units: width }).apply(branch) as tf.SymbolicTensor;
+    if (batchNorm) branch = tf.layers.batchNormalization().apply(branch) as tf.SymbolicTensor;
+    h = tf.layers.add().apply([h, branch]) as tf.SymbolicTensor;
+  }
+  return tf.model({ inputs: input, outputs: h });
+}

@@ -5,7 +5,6 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   activationAware,
-  calculateGain,
   glorotNormal,
   glorotUniform,
   heNormal,
@@ -15,8 +14,8 @@ import {
   lsuv,
   orthogonal,
   pytorchDefault,
-  varianceGain,
 } from 'tfjs-initializers';
+import { PYTORCH_ACTIVATIONS, activationGain, canonicalActivation } from 'tfjs-initializers/internals';
 
 /** The nonlinearity after a layer, as the model has it (any name `varianceGain` knows). */
 export interface LayerActivation {
@@ -34,13 +33,11 @@ export interface Arm {
   prepare?(model: tf.LayersModel, batch: tf.Tensor, seed: number): void;
 }
 
-/** Nonlinearities in PyTorch's calculate_gain table. */
-const PYTORCH_TABLE = new Set(['linear', 'sigmoid', 'tanh', 'relu', 'selu']);
-
-/** calculateGain where PyTorch's table has the nonlinearity, else the exact variance gain. */
+/** calculateGain where PyTorch's table has the nonlinearity (leaky slope = its alpha), else the exact variance gain. */
 function pytorchGain(next: LayerActivation): number {
-  if (next.name === 'leakyRelu') return calculateGain('leaky_relu', next.alpha);
-  return PYTORCH_TABLE.has(next.name) ? calculateGain(next.name) : varianceGain(next.name, { alpha: next.alpha });
+  const name = canonicalActivation(next.name);
+  const criterion = PYTORCH_ACTIVATIONS.includes(name) ? 'pytorch' : 'variance';
+  return activationGain(name, next.alpha ?? null, 'fanIn', criterion);
 }
 
 /** The negative slope of a leaky ReLU, 0 otherwise (the He presets' option). */

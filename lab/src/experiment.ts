@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { SignalReport, signalPropagation, varianceGain } from 'tfjs-initializers';
+import { DEFAULT_ALPHA } from 'tfjs-initializers/internals';
 import { ARMS, Arm, LayerActivation } from '../../examples/src/arms';
 
 /** Every arm the Lab offers (the CLI's arm table). */
@@ -43,8 +44,6 @@ export interface ArmRun {
 export const FLAG_RATIO = 1e3;
 /** Output classes of the network's softmax head (labels are drawn uniformly). */
 export const CLASSES = 10;
-/** tfjs's LeakyReLU layer default alpha. */
-const LEAKY_ALPHA = 0.3;
 /** tfjs's name of each activation that differs from ours. */
 const TFJS_NAMES: Readonly<Record<string, string>> = { geluNew: 'gelu_new' };
 
@@ -54,15 +53,14 @@ function findArm(name: string): Arm {
   return arm;
 }
 
-/** The activation as the arms see it (LeakyReLU's alpha, PReLU's initial 0). */
+/** The activation as the arms see it, with the alpha tfjs's layers default to (LeakyReLU 0.3, PReLU 0, ELU 1). */
 function layerActivation(name: string): LayerActivation {
-  if (name === 'leakyRelu') return { name, alpha: LEAKY_ALPHA };
-  if (name === 'prelu') return { name, alpha: 0 };
-  return { name };
+  const alpha = DEFAULT_ALPHA[name as keyof typeof DEFAULT_ALPHA];
+  return alpha === undefined ? { name } : { name, alpha };
 }
 
 function activationLayer(name: string): tf.layers.Layer {
-  if (name === 'leakyRelu') return tf.layers.leakyReLU({ alpha: LEAKY_ALPHA });
+  if (name === 'leakyRelu') return tf.layers.leakyReLU({ alpha: DEFAULT_ALPHA.leakyRelu });
   if (name === 'prelu') return tf.layers.prelu();
   return tf.layers.activation({ activation: (TFJS_NAMES[name] ?? name) as 'relu' });
 }

@@ -155,6 +155,8 @@ const PYTORCH_NAME: Partial<Record<ActivationName, PytorchNonlinearity>> = {
   tanh: 'tanh',
   selu: 'selu',
 };
+/** The activations PyTorch's calculate_gain table covers (criterion `pytorch` takes only these). */
+export const PYTORCH_ACTIVATIONS = Object.keys(PYTORCH_NAME) as readonly ActivationName[];
 
 /**
  * The gain of `activation` under `criterion`: varianceGain for `variance`, calculateGain for

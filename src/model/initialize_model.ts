@@ -40,7 +40,7 @@ import {
 import { fillUniform } from '../sampling/distributions.js';
 import { Xoshiro128, freshSeed, generatorFor } from '../sampling/prng.js';
 import { FoundActivation, activationAfter, activationBefore, className, replaceWeights } from './graph.js';
-import { predictSignal } from './predict.js';
+import { predictSecondMoments } from './predict.js';
 import { ResidualBlock, residualBlocks } from './residual.js';
 import { CELL_GATES, WeightSlot, weightSlots } from './roles.js';
 import { checkModel, withRollback } from './transaction.js';
@@ -495,7 +495,7 @@ function preserveResidualStream(
   const L = blocks.length;
   const total = new Map<Layer, number>();
   for (let pass = 0; pass < 3; pass++) {
-    const predicted = new Map(predictSignal(model).map((r) => [r.layer, r.secondMoment]));
+    const predicted = predictSecondMoments(model);
     const moment = (t: tf.SymbolicTensor): number | null =>
       t.sourceLayer && t.sourceLayer.getClassName() !== 'InputLayer' ? (predicted.get(t.sourceLayer.name) ?? null) : 1;
     for (const block of blocks) {

@@ -166,10 +166,8 @@ function scaleLayer(
     const slot = kernelSlots(layer).slice(-1)[0];
     let iterations = 0;
     let variance: number;
-    let first: tf.Tensor | null = built.output;
+    let z = built.output;
     for (;;) {
-      const z = first ?? (probe.apply(input) as tf.Tensor);
-      first = null;
       const { std } = tensorStats(z);
       z.dispose();
       variance = std * std;
@@ -178,6 +176,7 @@ function scaleLayer(
       replaceWeights(layer, new Map([[slot.index, scaled]]), false);
       probe.setWeights(layer.getWeights());
       iterations++;
+      z = probe.apply(input) as tf.Tensor;
     }
     return { layer: layer.name, iterations, variance, converged: Math.abs(variance - 1) < tolerance };
   } finally {

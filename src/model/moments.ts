@@ -39,29 +39,38 @@ export function fromVariance(mean: Float64Array, v: Float64Array): Stats {
 /** Leaky rectifiers, whose moments have a closed form: the negative slope (null: the activation's alpha). */
 const RECTIFIERS: Partial<Record<ActivationName, number | null>> = { relu: 0, linear: 1, leakyRelu: null, prelu: null };
 
-/** E[phi(z)], E[phi(z)^2] per channel for z ~ N(mean, m2 - mean^2). */
-export function throughActivation(s: Stats, name: ActivationName, alpha: number): Stats {
-  const phi = scalarActivation(name, alpha);
-  const kinks = ACTIVATION_KINKS[name] ?? [];
+/**
+ * Per channel c of a Gaussian signal N(mean_c, var_c): `moments(mu, sd)` when sd > 0, else the point value phi(mu)
+ * and its square. The loop every Gaussian expectation per channel shares.
+ */
+function perChannel(
+  s: Stats,
+  phi: (x: number) => number,
+  moments: (mu: number, sd: number) => [number, number],
+): { mean: Float64Array; m2: Float64Array } {
   const mean = new Float64Array(s.mean.length);
   const m2 = new Float64Array(s.mean.length);
   for (let c = 0; c < mean.length; c++) {
     const mu = s.mean[c];
     const sd = sqrt(variance(s, c));
-    if (sd === 0) {
-      mean[c] = phi.value(mu);
-      m2[c] = mean[c] ** 2;
-      continue;
-    }
-    const slope = RECTIFIERS[name];
-    [mean[c], m2[c]] =
-      slope !== undefined
-        ? leakyRectifierMoments(mu, sd, slope === null ? alpha : slope)
-        : gaussianMoments(
-            (u) => phi.value(mu + sd * u),
-            kinks.map((k) => (k - mu) / sd),
-          );
+    [mean[c], m2[c]] = sd === 0 ? [phi(mu), phi(mu) ** 2] : moments(mu, sd);
   }
+  return { mean, m2 };
+}
+
+/** E[phi(z)], E[phi(z)^2] per channel for z ~ N(mean, m2 - mean^2). */
+export function throughActivation(s: Stats, name: ActivationName, alpha: number): Stats {
+  const phi = scalarActivation(name, alpha).value;
+  const kinks = ACTIVATION_KINKS[name] ?? [];
+  const slope = RECTIFIERS[name];
+  const { mean, m2 } = perChannel(s, phi, (mu, sd) =>
+    slope !== undefined
+      ? leakyRectifierMoments(mu, sd, slope === null ? alpha : slope)
+      : gaussianMoments(
+          (u) => phi(mu + sd * u),
+          kinks.map((k) => (k - mu) / sd),
+        ),
+  );
   return !NON_MONOTONE.has(name) && alpha >= 0
     ? { mean, m2, before: { input: s, activation: name, alpha } }
     : { mean, m2 };
@@ -245,25 +254,17 @@ export function averagePool(s: Stats, window: number): Stats {
  * phi(max z_i), so the max is taken of the Gaussian inputs and phi applied to it.
  */
 export function maxPool(s: Stats, window: number): Stats {
-  const input = s.before?.input ?? s;
   const phi = s.before ? scalarActivation(s.before.activation, s.before.alpha).value : (x: number) => x;
   const kinks = s.before ? (ACTIVATION_KINKS[s.before.activation] ?? []) : [];
   const density = (z: number): number => window * pow(normalCdf(z), window - 1);
-  const mean = new Float64Array(s.mean.length);
-  const m2 = new Float64Array(s.mean.length);
-  for (let c = 0; c < mean.length; c++) {
-    const mu = input.mean[c];
-    const sd = sqrt(variance(input, c));
-    if (sd === 0) {
-      [mean[c], m2[c]] = [phi(mu), phi(mu) ** 2];
-      continue;
-    }
+  // E[phi(M)] and E[phi(M)^2] as Gaussian expectations weighted by the max's density
+  return perChannel(s.before?.input ?? s, phi, (mu, sd) => {
     const edges = kinks.map((k) => (k - mu) / sd);
-    // E[phi(M)] and E[phi(M)^2] as Gaussian expectations weighted by the max's density
-    mean[c] = gaussianMoments((z) => phi(mu + sd * z) * density(z), edges)[0];
-    m2[c] = gaussianMoments((z) => phi(mu + sd * z) * sqrt(density(z)), edges)[1];
-  }
-  return { mean, m2 };
+    return [
+      gaussianMoments((z) => phi(mu + sd * z) * density(z), edges)[0],
+      gaussianMoments((z) => phi(mu + sd * z) * sqrt(density(z)), edges)[1],
+    ];
+  });
 }
 
 /** The average of independent signals, channel by channel: mean / n, variance / n^2. */

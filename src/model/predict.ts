@@ -33,7 +33,7 @@ import {
   throughKernel,
 } from './moments.js';
 import { predictRecurrent } from './predict_recurrent.js';
-import { isRecurrentLayer, weightsByName } from './roles.js';
+import { WeightReader, WeightValues, isRecurrentLayer, weightsByName } from './roles.js';
 import { checkModel } from './transaction.js';
 
 const OWNER = 'predictSignal';
@@ -83,13 +83,12 @@ const POOLING_NOTE =
   "window positions taken as independent (a data-free guess: spatial correlation, which it cannot know, moves the truth toward the input's second moment)";
 const RECURRENT_NOTE = 'unrolled from a zero state; units, steps and gates taken as independent';
 
+/** Spatial positions of a channels-last tensor: the product of the axes between batch and channels. */
+const positions = (t: tf.SymbolicTensor): number => t.shape.slice(1, -1).reduce<number>((a, b) => a * (b ?? 1), 1);
+
 /** The number of positions one pooling window covers (for global pooling, every spatial position). */
 function poolWindow(layer: Layer): number {
-  const cls = layer.getClassName();
-  if (cls.startsWith('Global')) {
-    const shape = (layer.input as tf.SymbolicTensor).shape;
-    return shape.slice(1, -1).reduce<number>((a, b) => a * (b ?? 1), 1);
-  }
+  if (layer.getClassName().startsWith('Global')) return positions(layer.input as tf.SymbolicTensor);
   const size = (layer.getConfig() as { poolSize: number | number[] }).poolSize;
   return ([] as number[]).concat(size).reduce((a, b) => a * b, 1);
 }
@@ -120,9 +119,14 @@ function convCoverage(layer: Layer, kernelShape: number[]): Float64Array | strin
 }
 
 /** Output stats of one layer from its inputs' stats, or a reason it cannot be predicted. */
-function predictLayer(layer: Layer, inputs: Stats[], training: boolean): { stats: Stats; note?: string } | string {
+function predictLayer(
+  layer: Layer,
+  inputs: Stats[],
+  training: boolean,
+  read: WeightReader,
+): { stats: Stats; note?: string } | string {
   const cls = layer.getClassName();
-  const w = weightsByName(layer);
+  const w = read(layer);
   const [s] = inputs;
   const fused = (st: Stats): Stats | string => {
     const act = configActivation(layer);
@@ -253,14 +257,12 @@ function predictLayer(layer: Layer, inputs: Stats[], training: boolean): { stats
     case 'ZeroPadding1D':
     case 'ZeroPadding2D': {
       // the zeros added at the border dilute every channel by (positions in) / (positions out)
-      const positions = (shape: tf.Shape): number => shape.slice(1, -1).reduce<number>((a, b) => a * (b ?? 1), 1);
-      const f =
-        positions((layer.input as tf.SymbolicTensor).shape) / positions((layer.output as tf.SymbolicTensor).shape);
+      const f = positions(layer.input as tf.SymbolicTensor) / positions(layer.output as tf.SymbolicTensor);
       return done(scale(s, f, f));
     }
     default: {
       if (isRecurrentLayer(layer)) {
-        const out = predictRecurrent(layer, s, training);
+        const out = predictRecurrent(layer, s, training, read);
         return typeof out === 'string' ? out : done(out, RECURRENT_NOTE);
       }
       return `no rule for ${cls}`;
@@ -277,9 +279,10 @@ function predictLayer(layer: Layer, inputs: Stats[], training: boolean): { stats
 export function predictSignal(model: tf.LayersModel, options: PredictSignalOptions = {}): PredictedLayer[] {
   checkModel(OWNER, model);
   const o = parseOptions(OWNER, SPEC, options);
-  const rows = propagate(model, o.inputSecondMoment, o.training);
+  const read = weightReader();
+  const rows = propagate(model, o.inputSecondMoment, o.training, read);
   // the same map from a slightly larger input: how much a relative error at the input is amplified at each layer
-  const nudged = propagate(model, o.inputSecondMoment * (1 + NUDGE), o.training);
+  const nudged = propagate(model, o.inputSecondMoment * (1 + NUDGE), o.training, read);
   return rows.map((row, i) => {
     const other = nudged[i].secondMoment;
     if (row.secondMoment === null || other === null || !(row.secondMoment > 0)) return row;
@@ -302,8 +305,31 @@ const NUDGE = 1e-3;
 /** Amplification above which a prediction is flagged unstable (here and by signalPropagation). */
 export const UNSTABLE_AMPLIFICATION = 2;
 
+/** Each layer's (or cell's) weights, read from the backend once per prediction. */
+function weightReader(): WeightReader {
+  const cache = new Map<Layer, Map<string, WeightValues>>();
+  return (layer) => {
+    let w = cache.get(layer);
+    if (!w) cache.set(layer, (w = weightsByName(layer)));
+    return w;
+  };
+}
+
+/**
+ * The predicted second moment of every layer's output (null where it has none), without predictSignal's
+ * amplification pass: for tools that only need the values (initializeModel's `preserve`).
+ */
+export function predictSecondMoments(model: tf.LayersModel, training = true): Map<string, number | null> {
+  return new Map(propagate(model, 1, training, weightReader()).map((r) => [r.layer, r.secondMoment]));
+}
+
 /** One pass of the prediction over the DAG in topological (model) order. */
-function propagate(model: tf.LayersModel, inputSecondMoment: number, training: boolean): PredictedLayer[] {
+function propagate(
+  model: tf.LayersModel,
+  inputSecondMoment: number,
+  training: boolean,
+  read: WeightReader,
+): PredictedLayer[] {
   const stats = new Map<number, Stats | string>();
   const rows: PredictedLayer[] = [];
   for (const input of model.inputs)
@@ -329,7 +355,7 @@ function propagate(model: tf.LayersModel, inputSecondMoment: number, training: b
     } else if (inputs.some((x) => x === undefined || typeof x === 'string')) {
       result = `downstream of a layer it cannot predict`;
     } else {
-      result = predictLayer(layer, inputs as Stats[], training);
+      result = predictLayer(layer, inputs as Stats[], training, read);
     }
     stats.set(output.id, typeof result === 'string' ? result : result.stats);
     rows.push(

@@ -19,7 +19,7 @@ import {
   throughActivation,
   throughKernel,
 } from './moments.js';
-import { WeightValues, weightsByName } from './roles.js';
+import { WeightReader, WeightValues } from './roles.js';
 
 type Layer = tf.layers.Layer;
 type Phi = (s: Stats) => Stats;
@@ -43,14 +43,14 @@ function phiOf(name: unknown): Phi {
 }
 
 /** The cell of a recurrent layer, or why its prediction is not modelled. */
-function cellOf(layer: Layer, training: boolean): Cell | string {
+function cellOf(layer: Layer, training: boolean, read: WeightReader): Cell | string {
   const cell = (layer as unknown as { cell?: Layer }).cell;
   if (!cell || !CELLS.has(cell.getClassName())) return `no rule for a ${layer.getClassName()} of this cell`;
   const config = cell.getConfig() as Record<string, unknown>;
   if (training && ((config.dropout as number) > 0 || (config.recurrentDropout as number) > 0)) {
     return 'dropout inside a recurrent cell is not modelled';
   }
-  const w = weightsByName(cell);
+  const w = read(cell);
   const kernel = w.get('kernel');
   const recurrent = w.get('recurrent_kernel');
   if (!kernel || !recurrent) return 'no kernel';
@@ -102,8 +102,8 @@ function step(cell: Cell, zx: Stats, h: Stats, c: Stats): [Stats, Stats] {
 }
 
 /** Runs `layer`'s cell for `steps` steps: the output's moments (averaged over steps for returnSequences). */
-function run(layer: Layer, x: Stats, steps: number, training: boolean): Stats | string {
-  const cell = cellOf(layer, training);
+function run(layer: Layer, x: Stats, steps: number, training: boolean, read: WeightReader): Stats | string {
+  const cell = cellOf(layer, training, read);
   if (typeof cell === 'string') return cell;
   const zx = throughKernel(x, cell.kernel.values, cell.kernel.shape, cell.bias);
   let h = centred(cell.units, 0);
@@ -127,14 +127,14 @@ function run(layer: Layer, x: Stats, steps: number, training: boolean): Stats | 
 }
 
 /** The output moments of a SimpleRNN, LSTM or GRU layer (or a Bidirectional of one), or why there are none. */
-export function predictRecurrent(layer: Layer, x: Stats, training: boolean): Stats | string {
+export function predictRecurrent(layer: Layer, x: Stats, training: boolean, read: WeightReader): Stats | string {
   const steps = (layer.input as tf.SymbolicTensor).shape[1];
   if (typeof steps !== 'number') return 'the number of steps is not fixed by the input shape';
   if (Array.isArray(layer.output)) return 'several outputs (returnState)';
-  if (layer.getClassName() !== 'Bidirectional') return run(layer, x, steps, training);
+  if (layer.getClassName() !== 'Bidirectional') return run(layer, x, steps, training, read);
   const { forwardLayer, backwardLayer } = layer as unknown as { forwardLayer: Layer; backwardLayer: Layer };
   // the backward direction sees the steps in reverse; with exchangeable steps its moments follow the same map
-  const parts = [run(forwardLayer, x, steps, training), run(backwardLayer, x, steps, training)];
+  const parts = [run(forwardLayer, x, steps, training, read), run(backwardLayer, x, steps, training, read)];
   const [f, b] = parts;
   if (typeof f === 'string') return f;
   if (typeof b === 'string') return b;

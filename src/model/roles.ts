@@ -165,6 +165,9 @@ export interface WeightValues {
   shape: number[];
 }
 
+/** Reads a layer's (or cell's) weights by short name; predictSignal's reader reads each layer once. */
+export type WeightReader = (layer: Layer) => Map<string, WeightValues>;
+
 /** Every weight of `layer` (or of a recurrent cell) by its short name: kernel, bias, recurrent_kernel, gamma... */
 export function weightsByName(layer: Layer): Map<string, WeightValues> {
   const values = layer.getWeights();

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { PredictedLayer, initializeModel, predictSignal, signalPropagation } from '../../src';
+import { residualMlp } from '../helpers';
 
 beforeAll(async () => {
   await tf.setBackend('wasm');
@@ -98,15 +99,7 @@ describe('predictSignal', () => {
   });
 
   it('a residual MLP (10 blocks of Dense relu, Dense, Add): sums of independent branches, within 15%', () => {
-    const input = tf.input({ shape: [256] });
-    let h = input;
-    for (let b = 0; b < 10; b++) {
-      const branch = tf.layers
-        .dense({ units: 256 })
-        .apply(tf.layers.dense({ units: 256, activation: 'relu' }).apply(h)) as tf.SymbolicTensor;
-      h = tf.layers.add().apply([h, branch]) as tf.SymbolicTensor;
-    }
-    const model = tf.model({ inputs: input, outputs: h });
+    const model = residualMlp(10, 256);
     initializeModel(model, { seed: 5 });
     const x = tf.randomNormal([256, 256], 0, 1, 'float32', 6);
     expectClose(model, x, 0.15);
@@ -188,15 +181,7 @@ describe('predictSignal', () => {
 
   for (const option of ['none', 'preserve', 'zero', 'fixup', 'depth'] as const) {
     it(`a 30-block residual MLP (width 256) under residual '${option}': within 15% at every layer`, () => {
-      const input = tf.input({ shape: [256] });
-      let h = input;
-      for (let b = 0; b < 30; b++) {
-        const branch = tf.layers
-          .dense({ units: 256 })
-          .apply(tf.layers.dense({ units: 256, activation: 'relu' }).apply(h)) as tf.SymbolicTensor;
-        h = tf.layers.add().apply([h, branch]) as tf.SymbolicTensor;
-      }
-      const model = tf.model({ inputs: input, outputs: h });
+      const model = residualMlp(30, 256);
       initializeModel(model, { seed: 31, residual: option });
       const x = tf.randomNormal([256, 256], 0, 1, 'float32', 32);
       // a zeroed last kernel outputs exactly 0, which the prediction gives exactly; skip 0 / 0

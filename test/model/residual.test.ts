@@ -6,22 +6,11 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { initializeModel } from '../../src';
 import { residualBlocks } from '../../src/model/residual';
+import { residualMlp } from '../helpers';
 
 beforeAll(async () => {
   await tf.setBackend('wasm');
 });
-
-function residualMlp(blocks: number, width: number, batchNorm = false): tf.LayersModel {
-  const input = tf.input({ shape: [width] });
-  let h = input;
-  for (let b = 0; b < blocks; b++) {
-    let branch = tf.layers.dense({ units: width, activation: 'relu' }).apply(h) as tf.SymbolicTensor;
-    branch = tf.layers.dense({ units: width }).apply(branch) as tf.SymbolicTensor;
-    if (batchNorm) branch = tf.layers.batchNormalization().apply(branch) as tf.SymbolicTensor;
-    h = tf.layers.add().apply([h, branch]) as tf.SymbolicTensor;
-  }
-  return tf.model({ inputs: input, outputs: h });
-}
 
 /** Measured E[y^2] of every Add's output and of its skip input, in block order. */
 function streams(model: tf.LayersModel, x: tf.Tensor): Array<{ out: number; skip: number; equal: boolean }> {
