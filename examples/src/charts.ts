@@ -30,7 +30,10 @@ const PANEL_HEIGHT = 220;
 
 type Layer = Record<string, unknown>;
 
-function panelLayers(panel: Panel, xLabel: string): { layer: Layer[]; title: string } {
+function panelLayers(
+  panel: Panel,
+  xLabel: string,
+): { layer: Layer[]; title: string | { text: string; subtitle: string } } {
   const rows = panel.series.flatMap((s) =>
     s.values.flatMap((v, i) =>
       v !== null && Number.isFinite(v) && (!panel.logY || v > 0)
@@ -95,7 +98,7 @@ function panelLayers(panel: Panel, xLabel: string): { layer: Layer[]; title: str
     },
   });
   const dashed = panel.series.find((x) => x.dashed);
-  return { layer, title: dashed ? `${panel.title} (dashed: predicted)` : panel.title };
+  return { layer, title: dashed ? { text: panel.title, subtitle: 'dashed: predicted' } : panel.title };
 }
 
 /** Line panels side by side, sharing the x label: signal against depth, loss against epochs. */
