@@ -8,6 +8,7 @@
  *   --all             also time stock orthogonal above 256 on cpu (about a minute a run), and stock
  *                     LSTM 256 / GRU 256 builds on cpu (minutes each)
  *   --no-builds       skip the recurrent-layer build cases
+ *   --no-models       skip the model-tool cases (bench/model_tools.js)
  *   --no-rss          skip the peak-RSS measurement (fresh processes)
  */
 const path = require('path');
@@ -15,6 +16,7 @@ const { execFileSync } = require('child_process');
 const tf = require('@tensorflow/tfjs');
 require('@tensorflow/tfjs-backend-wasm');
 const ours = require('..');
+const { modelToolCases } = require('./model_tools.js');
 
 // Stock orthogonal warns on every call above 2000 elements; keep the table readable.
 const warn = console.warn;
@@ -25,13 +27,14 @@ const { Xoshiro128 } = require('../dist/cjs/sampling/prng.js');
 const { fillNormal } = require('../dist/cjs/sampling/distributions.js');
 
 function parseArgs(argv) {
-  const args = { json: false, runs: 5, backends: ['cpu', 'wasm'], all: false, rss: true, builds: true };
+  const args = { json: false, runs: 5, backends: ['cpu', 'wasm'], all: false, rss: true, builds: true, models: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--json') args.json = true;
     else if (a === '--all') args.all = true;
     else if (a === '--no-rss') args.rss = false;
     else if (a === '--no-builds') args.builds = false;
+    else if (a === '--no-models') args.models = false;
     else if (a === '--runs') {
       const raw = argv[++i];
       args.runs = /^\d+$/.test(String(raw)) ? Number(raw) : raw;
@@ -189,6 +192,20 @@ async function main() {
       results.cases.push({ backend, name: c.name, ...r });
       log(
         `| ${c.name} | ${r.stockMs === null ? 'skipped (--all)' : r.stockMs.toFixed(1)} | ${r.oursMs.toFixed(1)} | ${r.ratio === null ? '-' : r.ratio.toFixed(1) + 'x'} |`,
+      );
+    }
+    if (!args.models) continue;
+    // the cpu backend's conv gradients are plain loops: a smaller batch and one timed run keep the bench short there
+    const modelBatch = backend === 'cpu' ? 16 : 64;
+    log(
+      `\nmodel tools on ${tf.getBackend()}, batch ${modelBatch} of 32x32 images (ms; ratio to one forward pass, model.predict):`,
+    );
+    log('| architecture | tool | ms | forward ms | / forward | goal | stock modelFromJSON ms | stock / ours |');
+    log('|---|---|---:|---:|---:|---|---:|---:|');
+    for (const r of await modelToolCases({ batch: modelBatch, runs: backend === 'cpu' ? 1 : Math.min(args.runs, 3) })) {
+      results.modelTools = [...(results.modelTools ?? []), { backend, ...r }];
+      log(
+        `| ${r.architecture} | ${r.tool} | ${r.ms.toFixed(1)} | ${r.forwardMs.toFixed(1)} | ${r.ratio.toFixed(2)} | ${r.goal ?? ''} | ${r.stockMs === undefined ? '' : r.stockMs.toFixed(1)} | ${r.stockRatio === undefined ? '' : r.stockRatio.toFixed(1) + 'x'} |`,
       );
     }
   }

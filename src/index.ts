@@ -30,7 +30,36 @@ export type { LsuvOptions, LsuvLayerReport } from './model/lsuv.js';
 export { predictSignal } from './model/predict.js';
 export type { PredictSignalOptions, PredictedLayer } from './model/predict.js';
 export { signalPropagation } from './model/signal.js';
+export { sampleInputs } from './model/inputs.js';
+export type { SampleInputsOptions } from './model/inputs.js';
 export type { SignalLayer, SignalOptions, SignalReport } from './model/signal.js';
+
+// Layer rules: what the model tools know about each layer class, and the user's own.
+export { registerLayerRule, unregisterLayerRule } from './model/layers/index.js';
+export type {
+  BiasWeight,
+  CellKind,
+  ChannelMoments,
+  InputKernelWeight,
+  KernelWeight,
+  PlainWeight,
+  RecurrentKernelWeight,
+  KernelAxes,
+  LayerRule,
+  MergeKind,
+  MomentInput,
+  MomentOutput,
+  MomentRule,
+  Nonlinearity,
+  ProbeKind,
+  RoleName,
+  SignalPassing,
+  WeightMap,
+  WeightRole,
+  WeightValues,
+} from './model/layers/index.js';
+export { signalMoments } from './model/signal_moments.js';
+export type { SignalMoments } from './model/signal_moments.js';
 
 // Portable export and errors.
 export { toPortable } from './io/portable.js';

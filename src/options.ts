@@ -91,13 +91,30 @@ export interface NumbersField {
   readonly required?: boolean;
 }
 
+/** A function the tool calls back (a progress report); null when unset. Never part of a config. */
+export interface CallbackField<F extends (...args: never[]) => void = (...args: never[]) => void> {
+  /** Discriminant. */
+  readonly kind: 'callback';
+  /** Value when the option is omitted or null. */
+  readonly default: null;
+  /** Phantom: the callback's type. */
+  readonly signature?: F;
+}
+
 /** Any option declaration. */
 export type Field =
-  NumberField | IntegerField | ChoiceField | BooleanField | AxesField | NumbersField | NumberOrChoiceField;
+  | NumberField
+  | IntegerField
+  | ChoiceField
+  | BooleanField
+  | AxesField
+  | NumbersField
+  | NumberOrChoiceField
+  | CallbackField;
 /** A record of option declarations, keyed by option name. */
 export type OptionSpec = Readonly<Record<string, Field>>;
 /** Any value a parsed option can hold. */
-export type OptionValue = number | string | boolean | null | number[];
+export type OptionValue = number | string | boolean | null | number[] | ((...args: never[]) => void);
 
 type Nullable<D> = null extends D ? null : never;
 /** The parsed value of a field. */
@@ -116,7 +133,9 @@ export type ValueOf<F> =
               ? number[] | null
               : F extends NumberOrChoiceField<infer A>
                 ? number | A
-                : never;
+                : F extends CallbackField<infer C>
+                  ? C | null
+                  : never;
 /** What a caller may pass for a field (null or omitted selects the default). */
 export type InputOf<F> = F extends ChoiceField<string, infer D, infer In> ? In | Nullable<D> : ValueOf<F>;
 
@@ -160,6 +179,8 @@ export function describeField(spec: Field): string {
       return `an integer in [${spec.min}, ${spec.max}] or a non-empty list of distinct ones${nullable}`;
     case 'numbers':
       return `an array of at most ${spec.maxLength} finite numbers${spec.required ? '' : nullable}`;
+    case 'callback':
+      return 'a function, or null';
   }
 }
 
@@ -212,6 +233,8 @@ function parseField(owner: string, key: string, spec: Field, raw: unknown): Opti
         raw.every((v) => typeof v === 'number' && Number.isFinite(v));
       return ok ? [...(raw as number[])] : fail();
     }
+    case 'callback':
+      return typeof raw === 'function' ? (raw as (...args: never[]) => void) : fail();
   }
 }
 
@@ -295,6 +318,10 @@ export function numberOr<const A extends string, const D extends number | A>(
   values: readonly A[],
 ): NumberOrChoiceField<A, D> {
   return { kind: 'numberOrChoice', default: defaultValue, min, values };
+}
+/** An optional callback of type F (a progress report). */
+export function callback<F extends (...args: never[]) => void>(): CallbackField<F> {
+  return { kind: 'callback', default: null };
 }
 /** An optional seed: null (fresh values on every apply) or an integer with |seed| <= 2^53 - 1. */
 export const SEED_FIELD: IntegerField<null> = integerIn(null, -MAX_SEED, MAX_SEED);

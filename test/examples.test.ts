@@ -91,6 +91,8 @@ describe('CLI arguments', () => {
     [['train'], /unknown command "train"/],
     [['diagnose'], /diagnose needs the path of a model.json/],
     [['diagnose', 'm.json', '--batch', '-3'], /--batch must be a positive integer/],
+    [['diagnose', 'm.json', '--chunk', '0'], /--chunk must be a positive integer/],
+    [['compare', '--inference'], /--inference is a diagnose option/],
     [['compare', '--out'], /--out needs a value/],
   ];
   for (const [argv, message] of bad) {
@@ -102,6 +104,37 @@ describe('CLI arguments', () => {
       expect(lines.join('\n')).toMatch(/usage: tfjs-init compare/);
     });
   }
+
+  it('diagnose: --training (default) and --inference; --chunk', () => {
+    expect(parseArgs(['diagnose', 'm.json']).training).toBe(true);
+    expect(parseArgs(['diagnose', 'm.json', '--inference']).training).toBe(false);
+    expect(parseArgs(['diagnose', 'm.json', '--inference', '--training', '--chunk', '8'])).toMatchObject({
+      training: true,
+      chunk: 8,
+    });
+  });
+
+  it('diagnose of a model the tools cannot run: one line saying what failed and what to try, exit 1, no chart', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-init-diag-'));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('../src/node');
+    const [a, b] = [tf.input({ shape: [4] }), tf.input({ shape: [4] })];
+    const two = tf.model({ inputs: [a, b], outputs: tf.layers.add().apply([a, b]) as tf.SymbolicTensor });
+    await two.save(`file://${path.join(dir, 'two')}`);
+    const out = path.join(dir, 'out');
+    const lines: string[] = [];
+    const code = await run(['diagnose', path.join(dir, 'two', 'model.json'), '--backend', 'cpu', '--out', out], {
+      out: () => undefined,
+      err: (l) => lines.push(l),
+    });
+    expect(code).toBe(1);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^tfjs-init: diagnose two failed: signalPropagation: needs a model with one input; this one has 2 inputs and 1 outputs; diagnose measures models with one input$/,
+    );
+    expect(fs.readdirSync(out)).toEqual([]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   it('an unwritable output folder: exit 2, nothing written', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-init-ro-'));
@@ -169,11 +202,22 @@ describe('compare: one-epoch smoke run of every task on a slice', () => {
     expect(results.tasks[3].arms[0].initSignal.vanishing).toBeGreaterThan(0);
     const diag: string[] = [];
     const dcode = await run(
-      ['diagnose', path.join(out, 'models', 'deep', 'model.json'), '--batch', '16', '--backend', 'cpu', '--out', out],
+      [
+        'diagnose',
+        path.join(out, 'models', 'deep', 'model.json'),
+        '--batch',
+        '16',
+        '--inference',
+        '--backend',
+        'cpu',
+        '--out',
+        out,
+      ],
       { out: (l) => diag.push(l), err: (l) => diag.push(l) },
     );
     expect(dcode).toBe(0);
     expect(diag.join('\n')).toMatch(/\| 31 \| .* \| linear \|/);
+    expect(diag.join('\n')).toMatch(/vanishing, \d+ exploding \(inference mode, 16 examples at once\)/);
     expect(fs.existsSync(path.join(out, 'diagnose.svg'))).toBe(true);
     expect(fs.readFileSync(path.join(out, 'report.md'), 'utf8')).toMatch(/\| arm \| final train loss \| test accuracy/);
     expect(fs.readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);

@@ -1,6 +1,8 @@
 /** Statistics for the tests: moments, Kolmogorov-Smirnov, tensor leak checks. */
 import * as tf from '@tensorflow/tfjs';
 import { normalCdf } from '../src/math/special';
+import { runGraph } from '../src/model/executor';
+import { modelGraph } from '../src/model/graph';
 
 export interface Moments {
   mean: number;
@@ -93,3 +95,33 @@ export function residualMlp(blocks: number, width: number, batchNorm = false): t
   }
   return tf.model({ inputs: input, outputs: h });
 }
+
+/**
+ * Measured E[y^2] of every node's output of the model's flattened graph (nested models' layers included), on `x`,
+ * run node by node by the tools' executor (training mode unless told). Keyed by row name, as predictSignal names rows.
+ */
+export function measureNodes(model: tf.LayersModel, x: tf.Tensor | tf.Tensor[], training = true): Map<string, number> {
+  const graph = modelGraph(model);
+  const keys = graph.nodes.map((n) => n.outputs[0]);
+  const given = new Map(graph.inputs.map((k, i) => [k, ([] as tf.Tensor[]).concat(x)[i]]));
+  const m2 = tf.tidy(() => {
+    const values = runGraph(graph, given, { training, keep: keys });
+    return keys.map(
+      (k) => (given.get(k) ?? (values.get(k) as tf.Tensor)).cast('float32').square().mean().dataSync()[0],
+    );
+  });
+  return new Map(graph.nodes.map((n, i) => [n.name, m2[i]]));
+}
+
+/** A user's layer the tools have no rule for: y = s x with one learned scalar s (ones). */
+export class NoRuleScale extends tf.layers.Layer {
+  static className = 'TestNoRuleScale';
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    this.addWeight('scale', [1], 'float32', tf.initializers.ones());
+    super.build(inputShape);
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => tf.mul(Array.isArray(inputs) ? inputs[0] : inputs, this.weights[0].read()));
+  }
+}
+tf.serialization.registerClass(NoRuleScale);

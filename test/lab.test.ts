@@ -14,6 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { SignalReport } from '../src';
 import { DIAGNOSE_COLUMNS } from '../examples/src/diagnose_table';
 import { runArm } from '../lab/src/experiment';
+import type { ModelRecord } from '../lab/src/model_panel';
 import { LabState, fromQuery, toQuery } from '../lab/src/state';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -35,7 +36,7 @@ interface LabWindow {
   updates: number;
   milliseconds: number;
   runs: Array<{ arm: string; report: SignalReport; targetStd: number }>;
-  byo: { file: string | null; before: SignalReport | null; after: SignalReport | null; downloaded: boolean };
+  byo: ModelRecord;
   error: string | null;
 }
 const lab = (page: Page): Promise<LabWindow> => page.evaluate(() => (window as unknown as { __lab: LabWindow }).__lab);
@@ -198,6 +199,9 @@ describeBrowser('Init Lab (headless Chromium)', () => {
     const { byo } = await lab(page);
     expect(byo.file).toBe('model.json');
     expect(byo.before?.layers.map((l) => l.kind)).toEqual(['kernel', 'kernel', 'kernel']);
+    // the work ran in the worker, which reported its stages and the examples done
+    expect(byo.progress[0]).toBe('loading…');
+    expect(byo.progress[byo.progress.length - 1]).toMatch(/^diagnosing: 256 \/ 256 examples…$/);
     await page.selectOption('#reinit', 'init-model');
     await page.click('#reinit-run');
     await page.waitForFunction(() => (window as unknown as { __lab: LabWindow }).__lab.byo.after !== null);
@@ -220,6 +224,45 @@ describeBrowser('Init Lab (headless Chromium)', () => {
     expect(model.weightsManifest[0].paths).toEqual(['./reinitialized.weights.bin']);
     expect(downloads.some((f) => f.endsWith('reinitialized.weights.bin'))).toBe(true);
     expect(problems).toEqual([]);
+  });
+
+  it('a model too large for memory at the default batch: the page says out of memory and which setting to change', async () => {
+    // a 2048x2048 image input: a batch of 256 is 3.2 GB, more than the worker's backend can hold
+    const input = tf.input({ shape: [2048, 2048, 3] });
+    const big = tf.model({
+      inputs: input,
+      outputs: tf.layers.conv2d({ filters: 2, kernelSize: 3 }).apply(input) as tf.SymbolicTensor,
+    });
+    const folder = path.join(dir, 'big');
+    fs.mkdirSync(folder, { recursive: true });
+    await big.save(
+      tf.io.withSaveHandler(async (a) => {
+        const manifest = [{ paths: ['weights.bin'], weights: a.weightSpecs }];
+        fs.writeFileSync(
+          path.join(folder, 'model.json'),
+          JSON.stringify({ modelTopology: a.modelTopology, weightsManifest: manifest }),
+        );
+        fs.writeFileSync(path.join(folder, 'weights.bin'), Buffer.from(a.weightData as ArrayBuffer));
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    big.dispose();
+    const tab = await browser.newPage();
+    const errors: string[] = [];
+    tab.on('pageerror', (e) => errors.push(e.message));
+    await tab.goto(`${url}?depth=3&width=16&backend=wasm`);
+    await updated(tab);
+    await tab.setInputFiles('#model-files', [path.join(folder, 'model.json'), path.join(folder, 'weights.bin')]);
+    await tab.waitForFunction(() => (window as unknown as { __lab: LabWindow }).__lab.byo.error !== null, undefined, {
+      timeout: 120000,
+    });
+    const { byo } = await lab(tab);
+    expect(byo.error).toMatch(
+      /^Cannot diagnose model\.json: out of memory at batch 256; lower the Batch setting \(e\.g\. \?batch=64\)/,
+    );
+    expect(await tab.textContent('#byo-status')).toBe(byo.error);
+    expect(errors).toEqual([]);
+    await tab.close();
   });
 
   it('works at 375 px: no horizontal scrolling of the page', async () => {

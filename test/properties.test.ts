@@ -40,6 +40,8 @@ function validValue(field: Field): fc.Arbitrary<unknown> {
         return fc.oneof(fc.double({ min: field.min, max: 1e3, noNaN: true }), fc.constantFrom(...field.values));
       case 'numbers':
         return fc.array(fc.double({ min: -10, max: 10, noNaN: true }), { maxLength: Math.min(field.maxLength, 16) });
+      case 'callback':
+        return fc.constant(null);
     }
   })();
   const required = field.kind === 'numbers' && field.required;

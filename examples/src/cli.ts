@@ -13,7 +13,7 @@ import { summaryTable } from './report';
 import { TASKS, TASK_CHOICES, armListFor, tasksFor } from './tasks';
 
 export const USAGE = `usage: tfjs-init compare [options]
-       tfjs-init diagnose <model.json> [--batch N] [--seed N] [--backend B] [--out DIR]
+       tfjs-init diagnose <model.json> [--batch N] [--training|--inference] [--chunk N] [--seed N] [--backend B] [--out DIR]
 compare options:
   --task    ${TASK_CHOICES.join('|')}
             (default all: image, image-leaky, text, deep; residual: a 30-block residual MLP;
@@ -29,8 +29,11 @@ compare options:
   --out     output folder (default reports)
   --limit   use at most N examples per class/group (quick runs)
   --quiet   no progress bar
-diagnose: loads the model, feeds a standard-normal batch of N inputs (default 256), prints the std of
-  pre-activations and activations per kernel layer with vanishing/exploding flags, writes OUT/diagnose.svg`;
+diagnose: loads the model, feeds a seeded batch of N inputs (default 256; token ids for an Embedding input,
+  standard-normal values otherwise), prints the std of pre-activations and activations per kernel layer with
+  vanishing/exploding flags and the data-free prediction, writes OUT/diagnose.svg. --training (default) runs
+  BatchNorm on batch statistics and dropout on, --inference on the moving statistics; the model is not changed.
+  The batch runs in chunks that fit in about 128 MB (--chunk N: N examples at once).`;
 
 export class UsageError extends Error {}
 
@@ -48,6 +51,9 @@ export interface ParsedArgs {
   out: string;
   limit?: number;
   quiet: boolean;
+  /** diagnose: BatchNorm and dropout as in training (default) or inference; examples run at once */
+  training: boolean;
+  chunk?: number;
 }
 
 function positiveInt(flag: string, value: string | undefined): number {
@@ -62,7 +68,16 @@ function positiveInt(flag: string, value: string | undefined): number {
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const [command, ...rest] = argv;
-  const base = { task: 'all', arms: null, seed: 1, backend: 'auto', out: 'reports', quiet: false, batch: 256 };
+  const base = {
+    task: 'all',
+    arms: null,
+    seed: 1,
+    backend: 'auto',
+    out: 'reports',
+    quiet: false,
+    batch: 256,
+    training: true,
+  };
   if (command === undefined || command === '--help' || command === '-h' || command === 'help')
     return { command: 'help', ...base };
   if (command !== 'compare' && command !== 'diagnose')
@@ -117,6 +132,14 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         break;
       case '--quiet':
         args.quiet = true;
+        break;
+      case '--training':
+      case '--inference':
+        if (command !== 'diagnose') throw new UsageError(`${flag} is a diagnose option`);
+        args.training = flag === '--training';
+        break;
+      case '--chunk':
+        args.chunk = positiveInt(flag, value());
         break;
       default:
         throw new UsageError(`unknown option ${JSON.stringify(flag)}`);
@@ -213,7 +236,9 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (error) => {
-      console.error(error);
+      // one line, not a stack: what failed; the stack with TFJS_INIT_DEBUG=1
+      console.error(`tfjs-init: ${(error as Error)?.message ?? String(error)}`);
+      if (process.env.TFJS_INIT_DEBUG) console.error(error);
       process.exitCode = 1;
     },
   );

@@ -5,7 +5,7 @@
  * standard-normal batch with seeded labels, plus one layer's kernel against the variance-preserving density.
  */
 import * as tf from '@tensorflow/tfjs';
-import { SignalReport, signalPropagation, varianceGain } from 'tfjs-initializers';
+import { SignalReport, sampleInputs, signalPropagation, varianceGain } from 'tfjs-initializers';
 import { DEFAULT_ALPHA } from 'tfjs-initializers/internals';
 import { ARMS, Arm, LayerActivation } from '../../examples/src/arms';
 
@@ -142,29 +142,24 @@ export function runArm(spec: RunSpec, armName: string): ArmRun {
 }
 
 /**
- * A loaded model's seeded batch (one input): token ids uniform over the vocabulary when the input feeds an
- * Embedding, else standard-normal features, [batch, ...input shape].
+ * A loaded model's seeded batch (one input, the library's sampleInputs): token ids uniform over the vocabulary when
+ * the input feeds an Embedding, else standard-normal features, [batch, ...input shape].
  */
 export function modelBatch(model: tf.LayersModel, batch: number, seed: number): tf.Tensor {
   if (model.inputs.length !== 1) throw new RangeError(`model: ${model.inputs.length} inputs; the Lab takes one`);
-  const shape = model.inputs[0].shape.slice(1);
-  if (shape.some((d) => d === null)) throw new RangeError(`model: input shape [${shape}] is not fixed`);
-  const dims = [batch, ...(shape as number[])];
-  const embedding = model.layers.find(
-    (l) => l.getClassName() === 'Embedding' && (l.input as tf.SymbolicTensor).id === model.inputs[0].id,
-  );
-  if (embedding) {
-    const vocabulary = (embedding.getConfig() as { inputDim: number }).inputDim;
-    return tf.randomUniform(dims, 0, vocabulary, 'int32', seed);
-  }
-  return tf.randomNormal(dims, 0, 1, 'float32', seed);
+  return sampleInputs(model, batch, { seed })[0];
 }
 
-/** Forward statistics (and the prediction) of a loaded model on its seeded batch. */
-export function diagnoseModel(model: tf.LayersModel, batch: number, seed: number): SignalReport {
+/** Forward statistics (and the prediction) of a loaded model on its seeded batch; `onProgress` per chunk. */
+export function diagnoseModel(
+  model: tf.LayersModel,
+  batch: number,
+  seed: number,
+  onProgress?: (done: number, total: number) => void,
+): SignalReport {
   const x = modelBatch(model, batch, seed);
   try {
-    return signalPropagation(model, x);
+    return signalPropagation(model, x, undefined, { onProgress });
   } finally {
     x.dispose();
   }
@@ -178,7 +173,8 @@ export function reinitialize(model: tf.LayersModel, armName: string, batch: numb
       `arm: ${JSON.stringify(armName)} sets kernels at build time; use one of ${MODEL_ARM_NAMES.join(', ')}`,
     );
   }
-  const x = modelBatch(model, batch, seed);
+  // LSUV holds its whole batch through the network (each layer's input cached): at most 32 examples of a loaded model
+  const x = modelBatch(model, Math.min(batch, 32), seed);
   try {
     arm.prepare(model, x, seed);
   } finally {

@@ -4,9 +4,8 @@
  * backend is webgl, else wasm, else cpu (or the one the Backend control names). `window.__lab` exposes what is
  * shown, for the browser tests.
  */
-import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { SignalReport } from 'tfjs-initializers';
+import { startBackend } from './backend';
 import { $, buildForm, chartWidth, draw, notice, table } from './dom';
 import { ArmRun, runArm } from './experiment';
 import { activationChart, gradientChart, hiddenLayers, kernelHistogram } from './figures';
@@ -83,20 +82,8 @@ async function update(): Promise<void> {
 }
 
 /** The backend the state asks for, or with `auto` the first that starts of webgl, wasm, cpu. */
-async function pickBackend(wanted: string): Promise<string> {
-  setWasmPaths(new URL('./', document.baseURI).href);
-  for (const name of wanted === 'auto' ? ['webgl', 'wasm', 'cpu'] : [wanted, 'cpu']) {
-    try {
-      if (await tf.setBackend(name)) {
-        await tf.ready();
-        return name;
-      }
-    } catch {
-      // not available here: try the next
-    }
-  }
-  throw new Error('no TensorFlow.js backend could start');
-}
+const pickBackend = (wanted: string): Promise<string> =>
+  startBackend(wanted === 'auto' ? ['webgl', 'wasm', 'cpu'] : [wanted, 'cpu'], document.baseURI);
 
 async function useBackend(): Promise<void> {
   window.__lab.backend = await pickBackend(state.backend);
@@ -123,12 +110,12 @@ async function main(): Promise<void> {
     updates: 0,
     milliseconds: 0,
     runs: [],
-    byo: { file: null, before: null, after: null, downloaded: false },
+    byo: { file: null, before: null, after: null, downloaded: false, progress: [], error: null },
     error: null,
   };
   notice(parsed.errors);
   buildForm($('controls'), state, onChange);
-  wireModelPanel(() => ({ batch: state.batch, seed: state.seed }), window.__lab.byo);
+  wireModelPanel(() => ({ batch: state.batch, seed: state.seed, backend: state.backend }), window.__lab.byo);
   await useBackend();
   schedule();
 }

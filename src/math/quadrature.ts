@@ -43,7 +43,7 @@ function gaussLegendre(n: number): { x: Float64Array; w: Float64Array } {
 const RULE = gaussLegendre(NODES);
 
 /** Nodes z_i and weights w_i with sum w_i f(z_i) ~= E[f(Z)], Z ~ N(0, 1). */
-const GRID = ((): { z: Float64Array; w: Float64Array } => {
+export const GRID = ((): { z: Float64Array; w: Float64Array } => {
   const rule = RULE;
   const panels = round((2 * HALF_RANGE) / PANEL);
   const z = new Float64Array(panels * NODES);
@@ -122,3 +122,48 @@ export function leakyRectifierMoments(mu: number, sd: number, alpha: number): [n
   const m2 = (mu * mu + sd * sd) * cdf + mu * sd * pdf;
   return [m1 + alpha * (mu - m1), m2 + alpha * alpha * (mu * mu + sd * sd - m2)];
 }
+
+/**
+ * E[f(Z) He_n(Z)] for n = 0..order, Z ~ N(0, 1), He_n the probabilists' Hermite polynomials (He_0 = 1,
+ * He_{n+1} = z He_n - n He_{n-1}), on the panels of gaussianMoments (edges also at `kinks`). With
+ * c_n = E[f He_n] / sqrt(n!), Mehler's formula gives Cov(f(X), f(Y)) = sum_{n>=1} c_n^2 rho^n for standard
+ * normals X, Y of correlation rho (O'Donnell, Analysis of Boolean Functions, ch. 11).
+ */
+export function hermiteProjections(f: (z: number) => number, order: number, kinks: readonly number[]): Float64Array {
+  const out = new Float64Array(order + 1);
+  // panels of width 1 over [-10, 10], 10 nodes each, edges also at the kinks: ample for degree <= 16 weights
+  const inside = kinks.filter((k) => k > -10 && k < 10 && !Number.isInteger(k));
+  const edges = [...Array.from({ length: 21 }, (_, i) => i - 10), ...inside].sort((a, b) => a - b);
+  for (let e = 0; e + 1 < edges.length; e++) {
+    const half = (edges[e + 1] - edges[e]) / 2;
+    const mid = (edges[e] + edges[e + 1]) / 2;
+    for (let i = 0; i < HERMITE_RULE.x.length; i++) {
+      const z = mid + half * HERMITE_RULE.x[i];
+      const w = half * HERMITE_RULE.w[i] * normalPdf(z) * f(z);
+      let [prev, he] = [0, 1];
+      for (let n = 0; n <= order; n++) {
+        out[n] += w * he;
+        [prev, he] = [he, z * he - n * prev];
+      }
+    }
+  }
+  return out;
+}
+
+/** The 10-point Gauss-Legendre rule hermiteProjections uses per panel. */
+const HERMITE_RULE = gaussLegendre(10);
+
+/** A coarse rule for a smooth outer expectation E[g(Z)]: 8 panels of 6 Gauss-Legendre nodes over [-8, 8]. */
+export const OUTER_GAUSSIAN: { z: Float64Array; w: Float64Array } = (() => {
+  const rule = gaussLegendre(6);
+  const z = new Float64Array(48);
+  const w = new Float64Array(48);
+  for (let p = 0; p < 8; p++) {
+    for (let i = 0; i < 6; i++) {
+      const zi = -8 + (p + 0.5) * 2 + rule.x[i];
+      z[p * 6 + i] = zi;
+      w[p * 6 + i] = rule.w[i] * normalPdf(zi);
+    }
+  }
+  return { z, w };
+})();

@@ -18,26 +18,73 @@ export function checkModel(owner: string, model: unknown): tf.LayersModel {
   return model;
 }
 
+/** Every variable of `model` as it is now (clones share the data), to set back bit for bit. */
+function snapshot(model: tf.LayersModel): { restore(): void; dispose(): void } {
+  const variables = model.weights;
+  // A clone shares the variable's current data; assigning new values to the variable does not touch it.
+  const saved = variables.map((v) => tf.clone(v.read()));
+  return {
+    // Variable.assign, not LayerVariable.write: no constraint is re-applied to the restored values.
+    restore: () =>
+      variables.forEach((v, i) => {
+        const current = v.read();
+        if (current.dataId !== saved[i].dataId) (current as tf.Variable).assign(saved[i]);
+      }),
+    dispose: () => tf.dispose(saved),
+  };
+}
+
 /**
  * Runs `fn(progress)` on `model`. On any error the model's weights (trainable or not) are
  * restored, and the error is rethrown: ours as they are, others wrapped in a ModelError that
  * names the layer `progress.layer` the tool was at.
  */
 export function withRollback<T>(owner: string, model: tf.LayersModel, fn: (progress: Progress) => T): T {
-  const variables = model.weights;
-  // A clone shares the variable's current data; assigning new values to the variable does not touch it.
-  const saved = variables.map((v) => tf.clone(v.read()));
+  const saved = snapshot(model);
   const progress: Progress = {};
   try {
     return fn(progress);
   } catch (error) {
-    // Variable.assign, not LayerVariable.write: no constraint is re-applied to the restored values.
-    variables.forEach((v, i) => (v.read() as tf.Variable).assign(saved[i]));
-    if (error instanceof InitializerConfigError) throw error;
-    const where = progress.layer ?? 'the model';
-    const message = `${owner}: failed at ${where} (${(error as Error)?.message ?? String(error)}); the model's weights are as they were before the call`;
-    throw Object.assign(new ModelError(owner, 'layer', where, 'a layer the tool can run', message), { cause: error });
+    saved.restore();
+    throw asModelError(owner, error, progress, "; the model's weights are as they were before the call");
   } finally {
-    tf.dispose(saved);
+    saved.dispose();
+  }
+}
+
+/** Our errors as they are; any other wrapped in a ModelError that names the layer the tool was at. */
+function asModelError(owner: string, error: unknown, progress: Progress, suffix = ''): Error {
+  if (error instanceof InitializerConfigError) return error;
+  const where = progress.layer ?? 'the model';
+  const message = `${owner}: failed at ${where} (${(error as Error)?.message ?? String(error)})${suffix}`;
+  return Object.assign(new ModelError(owner, 'layer', where, 'a layer the tool can run', message), { cause: error });
+}
+
+/**
+ * Runs a tool that only reads `model` (a diagnostic, a prediction): every weight and every BatchNorm statistic of
+ * the model is snapshotted before and set back, bit for bit, after `fn`, whether it returns or throws, so nothing
+ * a layer does while running (BatchNorm's moving-statistics update in training mode) outlives the call. Errors are
+ * rethrown as in withRollback: ours as they are, others wrapped in a ModelError naming `progress.layer`.
+ */
+export function readOnly<T>(owner: string, model: tf.LayersModel, fn: (progress: Progress) => T): T {
+  const saved = snapshot(model);
+  const progress: Progress = {};
+  try {
+    return fn(progress);
+  } catch (error) {
+    throw asModelError(owner, error, progress);
+  } finally {
+    saved.restore();
+    saved.dispose();
+  }
+}
+
+/** Runs a tool's step that changes nothing (planning, a prediction): any error not ours becomes a ModelError naming the layer. */
+export function guarded<T>(owner: string, fn: (progress: Progress) => T): T {
+  const progress: Progress = {};
+  try {
+    return fn(progress);
+  } catch (error) {
+    throw asModelError(owner, error, progress);
   }
 }

@@ -1,5 +1,5 @@
 import { gaussianMoments, leakyRectifierMoments } from '../../src/math/quadrature';
-import { centred, maxPool, throughActivation } from '../../src/model/moments';
+import { centred, maxOfWindow, throughActivation } from '../../src/model/moments';
 import { Xoshiro128 } from '../../src/sampling/prng';
 import { fillNormal } from '../../src/sampling/distributions';
 
@@ -25,13 +25,13 @@ describe('closed forms against the kinked quadrature', () => {
   });
 
   it('max pooling: the max of n standard normals (E = 1/sqrt(pi) for n = 2), and after relu by Monte Carlo', () => {
-    const [two] = [maxPool(centred(1, 1), 2)];
+    const [two] = [maxOfWindow(centred(1, 1), 2)];
     expect(two.mean[0]).toBeCloseTo(1 / Math.sqrt(Math.PI), 8);
     expect(two.m2[0]).toBeCloseTo(1, 8);
     // relu then a max over 4 positions = relu of the max of 4: Monte Carlo with 200,000 windows of N(0.3, 1.5^2);
     // the standard error of the mean is about 0.003, so 0.02 is more than 6 standard errors
     const relu = throughActivation({ mean: Float64Array.of(0.3), m2: Float64Array.of(0.09 + 2.25) }, 'relu', 0);
-    const pooled = maxPool(relu, 4);
+    const pooled = maxOfWindow(relu, 4);
     const z = fillNormal(new Float32Array(800000), new Xoshiro128(5), 0.3, 1.5);
     let [sum, sum2] = [0, 0];
     for (let i = 0; i < z.length; i += 4) {

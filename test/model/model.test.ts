@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { initializeModel, lsuv, signalPropagation, varianceGain, heNormal } from '../../src';
 import type { LayerInitReport } from '../../src';
-import { moments, stdTolerance } from '../helpers';
+import { NoRuleScale, moments, stdTolerance } from '../helpers';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -84,7 +84,7 @@ describe('initializeModel', () => {
     b.dispose();
   });
 
-  it('covers Conv2D, DepthwiseConv2D, SeparableConv2D, Conv2DTranspose; reports unknown layers', () => {
+  it('covers Conv2D, DepthwiseConv2D, SeparableConv2D, Conv2DTranspose, PReLU; reports unknown layers', () => {
     const input = tf.input({ shape: [8, 8, 4] });
     let h = tf.layers
       .conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' })
@@ -96,7 +96,8 @@ describe('initializeModel', () => {
       .apply(h) as tf.SymbolicTensor;
     h = tf.layers.conv2dTranspose({ filters: 4, kernelSize: 3, padding: 'same' }).apply(h) as tf.SymbolicTensor;
     h = tf.layers.batchNormalization().apply(h) as tf.SymbolicTensor;
-    h = tf.layers.prelu().apply(h) as tf.SymbolicTensor;
+    h = tf.layers.prelu({ alphaInitializer: tf.initializers.constant({ value: 0.25 }) }).apply(h) as tf.SymbolicTensor;
+    h = new NoRuleScale({}).apply(h) as tf.SymbolicTensor;
     const model = tf.model({ inputs: input, outputs: h });
     const report = initializeModel(model, { seed: 2 });
     const rows = kernelRows(report);
@@ -119,8 +120,14 @@ describe('initializeModel', () => {
       ['movingMean', 'zeros'],
       ['movingVariance', 'ones'],
     ]);
-    expect(report.find((r) => r.className === 'PReLU')?.skipped).toMatch(
-      /unknown layer type with weights: left untouched/,
+    // PReLU's slope comes back from its own alphaInitializer (0.25 here)
+    const slope = report.find((r) => r.className === 'PReLU');
+    expect(slope?.role).toBe('slope');
+    expect(slope?.note).toMatch(/alphaInitializer/);
+    const prelu = model.layers.find((l) => l.getClassName() === 'PReLU') as tf.layers.Layer;
+    expect(Array.from(prelu.getWeights()[0].dataSync()).every((v) => v === 0.25)).toBe(true);
+    expect(report.find((r) => r.className === 'TestNoRuleScale')?.skipped).toMatch(
+      /no rule for TestNoRuleScale \(registerLayerRule adds one\): left untouched/,
     );
     model.dispose();
   });
@@ -328,7 +335,7 @@ describe('lsuv', () => {
     expect(tf.memory().numTensors).toBe(before);
     lsuv(b, x, { seed: 4, tolerance: 0.01 });
     expect(ra).toHaveLength(3);
-    for (const r of ra) expect(Math.abs(r.variance - 1)).toBeLessThan(0.01);
+    for (const r of ra) expect(Math.abs((r.variance as number) - 1)).toBeLessThan(0.01);
     // independent check: pre-activation of layer 2 computed by hand from layer 1's post-activation
     const h1 = a.layers[0].apply(x) as tf.Tensor;
     const [k, bias] = a.layers[1].getWeights();
@@ -412,7 +419,7 @@ describe('signalPropagation backward', () => {
     part.layers.forEach((row, i) => {
       expect(row.gradPreStd as number).toBeCloseTo(small.layers[i].gradPreStd as number, 6);
       expect(row.gradKernelStd as number).toBeCloseTo(small.layers[i].gradKernelStd as number, 6);
-      expect(row.postStd).toBe(all.layers[i].postStd);
+      expect(row.postStd).toBeCloseTo(all.layers[i].postStd, 6); // the same examples, summed in other chunks
     });
     expect(() => signalPropagation(m, x, y, { gradientExamples: 0 })).toThrow(
       /signalPropagation: gradientExamples must be an integer in \[1, 1000000000\]/,

@@ -5,6 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { initializeModel } from '../../src';
+import { runGraph } from '../../src/model/executor';
+import { modelGraph } from '../../src/model/graph';
 import { residualBlocks } from '../../src/model/residual';
 import { residualMlp } from '../helpers';
 
@@ -12,18 +14,16 @@ beforeAll(async () => {
   await tf.setBackend('wasm');
 });
 
-/** Measured E[y^2] of every Add's output and of its skip input, in block order. */
+/** Measured E[y^2] of every Add's output and of its skip input, in block order (the tools' executor, training mode). */
 function streams(model: tf.LayersModel, x: tf.Tensor): Array<{ out: number; skip: number; equal: boolean }> {
-  const blocks = residualBlocks(model);
+  const graph = modelGraph(model);
+  const blocks = residualBlocks(graph);
   return tf.tidy(() => {
-    const wanted = blocks.flatMap((b) => [b.add.output as tf.SymbolicTensor, b.skip]);
-    const unique = [...new Map(wanted.filter((t) => !model.inputs.includes(t)).map((t) => [t.id, t])).values()];
-    const probe = tf.model({ inputs: model.inputs, outputs: unique });
-    const values = ([] as tf.Tensor[]).concat(probe.apply(x, { training: true }) as tf.Tensor | tf.Tensor[]);
-    const byId = new Map(unique.map((t, i) => [t.id, values[i]]));
-    const valueOf = (t: tf.SymbolicTensor): tf.Tensor => (model.inputs.includes(t) ? x : (byId.get(t.id) as tf.Tensor));
+    const keys = blocks.flatMap((b) => [b.add.outputs[0], b.skip]);
+    const values = runGraph(graph, new Map([[graph.inputs[0], x]]), { training: true, keep: keys });
+    const valueOf = (key: string): tf.Tensor => (key === graph.inputs[0] ? x : (values.get(key) as tf.Tensor));
     return blocks.map((b) => {
-      const out = valueOf(b.add.output as tf.SymbolicTensor);
+      const out = valueOf(b.add.outputs[0]);
       const skip = valueOf(b.skip);
       return {
         out: out.square().mean().dataSync()[0],
@@ -39,7 +39,7 @@ describe('residual blocks', () => {
     const model = residualMlp(5, 16);
     const blocks = residualBlocks(model);
     expect(blocks).toHaveLength(5);
-    for (const b of blocks) expect(b.branches[0].map((l) => l.getClassName())).toEqual(['Dense', 'Dense']);
+    for (const b of blocks) expect(b.branches[0].map((n) => n.layer.getClassName())).toEqual(['Dense', 'Dense']);
     model.dispose();
   });
 });

@@ -1,0 +1,76 @@
+/**
+ * Pooling, average and max, local and global, 1-D to 3-D, through each channel's correlation across positions
+ * (moments_spatial.ts). Average pooling keeps the mean and divides the variance by the window's size (the positions
+ * inside the input: `same` borders have smaller windows) times the window's correlation inflation; max pooling takes
+ * Gaussian order statistics of the pre-activations, taken as equicorrelated at the window's mean correlation, then
+ * the nondecreasing activation before it (max commutes with it).
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { PoolWindow, averagePool, globalPool, maxPool, windowSizes } from '../moments_conv.js';
+import { Stats } from '../moments.js';
+import { configOf, foldPadding, geometryOf, perAxis, spatial } from './common.js';
+import { RuleFamily } from './registry.js';
+import { MomentRule } from './types.js';
+
+type Layer = tf.layers.Layer;
+
+/** The note every pooling prediction carries. */
+const POOLING_NOTE = 'window positions correlated as predicted (max: equicorrelated)';
+
+/** Windows and their sizes for a local pooling layer, and the window itself, or why they cannot be stated. */
+function windows(
+  layer: Layer,
+  input: Stats,
+  inputShape: tf.Shape,
+  outputShape: tf.Shape,
+  foldZeros: boolean,
+): { x: Stats; sizes: Array<{ share: number; size: number }>; window: PoolWindow } | string {
+  const axes = inputShape.length - 2;
+  const config = configOf(layer);
+  const size = perAxis(config.poolSize, axes, 2);
+  const strides = config.strides == null ? size : perAxis(config.strides, axes, 1);
+  const g = geometryOf(layer, inputShape, outputShape, size);
+  if (typeof g === 'string') return g;
+  const [x, geometry] = foldZeros ? foldPadding(input, { ...g, strides }) : [input, { ...g, strides }];
+  return { x, sizes: windowSizes(geometry), window: { size, strides } };
+}
+
+/** Activations whose outputs are never negative: a max over them ignores zeros, so padding zeros can be folded. */
+const NONNEGATIVE = new Set(['relu', 'relu6', 'sigmoid', 'hardSigmoid', 'softplus']);
+
+const local =
+  (pool: typeof averagePool, kind: 'average' | 'max'): MomentRule =>
+  ({ layer, inputs, inputShapes, outputShapes }) => {
+    const input = inputs[0] as Stats;
+    const inner = input.padded?.inner.before;
+    // average pooling counts padding zeros in its windows; a max over nonnegative values ignores them
+    const fold = kind === 'max' && inner !== undefined && NONNEGATIVE.has(inner.activation) && inner.alpha >= 0;
+    const w = windows(layer, input, inputShapes[0], outputShapes[0], fold);
+    return typeof w === 'string' ? w : { moments: pool(w.x, w.sizes, w.window), note: POOLING_NOTE };
+  };
+
+const global =
+  (kind: 'average' | 'max'): MomentRule =>
+  ({ layer, inputs, inputShapes }) => {
+    if (configOf(layer).dataFormat === 'channelsFirst')
+      return 'channelsFirst data format: the rules read channels last';
+    const positions = spatial(inputShapes[0]);
+    if (!positions) return 'spatial size not fixed by the input shape';
+    return { moments: globalPool(inputs[0], positions, kind), note: POOLING_NOTE };
+  };
+
+const rule = (moments: MomentRule) => ({ passes: 'through' as const, moments });
+
+/** The rules of this family. */
+export const POOLING_RULES: RuleFamily = {
+  AveragePooling1D: rule(local(averagePool, 'average')),
+  AveragePooling2D: rule(local(averagePool, 'average')),
+  AveragePooling3D: rule(local(averagePool, 'average')),
+  MaxPooling1D: rule(local(maxPool, 'max')),
+  MaxPooling2D: rule(local(maxPool, 'max')),
+  MaxPooling3D: rule(local(maxPool, 'max')),
+  GlobalAveragePooling1D: rule(global('average')),
+  GlobalAveragePooling2D: rule(global('average')),
+  GlobalMaxPooling1D: rule(global('max')),
+  GlobalMaxPooling2D: rule(global('max')),
+};

@@ -1,0 +1,190 @@
+/**
+ * initializeModel's residual options: the weights that close each residual block's branches, and how each option
+ * scales them. `zero`, `fixup` and `depth` are multipliers on planned draws; `preserve` scales each block once from
+ * predictSignal's prediction of the weights just written, block by block in topological order.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { GraphNode, ModelGraph, WeightReader, cachedReader } from './graph.js';
+import { Propagation } from './predict.js';
+import { ResidualBlock } from './residual.js';
+import { LayerInitReport } from './init_plan.js';
+import { outputKernel, weightSlots } from './roles.js';
+import { Stats, sumIndependent } from './moments.js';
+import { Progress } from './transaction.js';
+
+type Layer = tf.layers.Layer;
+
+/** A weight that closes a branch: the gamma of a normalization after its last kernel, or that kernel. */
+export interface ClosingWeight {
+  node: GraphNode;
+  index: number;
+  /** `gamma` or `kernel`. */
+  kind: 'gamma' | 'kernel';
+}
+
+/** The branch's last kernel node and its output kernel's index. */
+function lastKernel(branch: GraphNode[]): { node: GraphNode; index: number; at: number } | null {
+  for (let at = branch.length - 1; at >= 0; at--) {
+    const k = outputKernel(branch[at].layer);
+    if (k) return { node: branch[at], index: k.index, at };
+  }
+  return null;
+}
+
+/** The weight that scales a branch's contribution: a closing normalization's gamma, else the last kernel. */
+function closingWeight(branch: GraphNode[]): ClosingWeight | null {
+  const last = lastKernel(branch);
+  if (!last) return null;
+  for (const node of branch.slice(last.at + 1)) {
+    const slots = weightSlots(node.layer);
+    const gamma = typeof slots === 'string' ? undefined : slots.find((s) => s.role.role === 'gamma');
+    if (gamma) return { node, index: gamma.index, kind: 'gamma' };
+  }
+  return { node: last.node, index: last.index, kind: 'kernel' };
+}
+
+type Rule = 'zero' | 'fixup' | 'depth';
+
+/** Multipliers for the zero, fixup and depth rules, by `${layer name}#${weight index}`; notes the report rows. */
+export function residualFactors(
+  blocks: ResidualBlock[],
+  rule: Rule,
+  reports: LayerInitReport[],
+): Map<Layer, Map<number, number>> {
+  const factors = new Map<Layer, Map<number, number>>();
+  const L = blocks.length;
+  const note = (node: GraphNode, index: number, text: string, factor: number): void => {
+    const perLayer = factors.get(node.layer) ?? new Map<number, number>();
+    perLayer.set(index, factor);
+    factors.set(node.layer, perLayer);
+    const row = reports.find((r) => r.layer === node.name && r.weight === node.layer.weights[index].originalName);
+    if (row) {
+      row.note = row.note ? `${row.note}; ${text}` : text;
+      if (row.std !== undefined) row.std *= Math.abs(factor);
+    }
+  };
+  for (const block of blocks) {
+    for (const branch of block.branches) {
+      const last = lastKernel(branch);
+      if (!last) continue;
+      if (rule === 'zero') {
+        const closing = closingWeight(branch) as ClosingWeight;
+        const what = closing.kind === 'gamma' ? 'gamma 0' : '0';
+        note(closing.node, closing.index, `residual 'zero': ${what}, the block starts as the identity`, 0);
+      } else if (rule === 'fixup') {
+        const kernels = branch.filter((n) => outputKernel(n.layer));
+        const m = kernels.length;
+        note(last.node, last.index, "residual 'fixup': last layer 0", 0);
+        if (m > 1) {
+          const f = Math.pow(L, -1 / (2 * m - 2));
+          for (const n of kernels.slice(0, -1)) {
+            const slots = weightSlots(n.layer);
+            for (const s of typeof slots === 'string' ? [] : slots) {
+              if (s.role.role === 'kernel')
+                note(n, s.index, `residual 'fixup': x L^(-1/(2m-2)) = ${f.toPrecision(4)} (L ${L}, m ${m})`, f);
+            }
+          }
+        }
+      } else {
+        note(last.node, last.index, `residual 'depth': std / sqrt(2 L) (L ${L})`, 1 / Math.sqrt(2 * L));
+      }
+    }
+  }
+  return factors;
+}
+
+/**
+ * The factor c that makes a block's branches add `target` of the skip's second moment: with the skip S and the
+ * branches' sum B (per channel), E[(S + c B)^2] - E[S^2] = c^2 sum E[B^2] + 2 c sum E[S] E[B], solved for c > 0.
+ */
+function blockFactor(skip: Stats, branch: Stats, target: number): number | null {
+  let [bb, sb, ss] = [0, 0, 0];
+  for (let c = 0; c < skip.mean.length; c++) {
+    const j = c % branch.mean.length;
+    bb += branch.m2[j];
+    sb += skip.mean[c] * branch.mean[j];
+    ss += skip.m2[c];
+  }
+  if (!(bb > 0) || !(ss > 0)) return null;
+  return (-sb + Math.sqrt(sb * sb + bb * target * ss)) / bb;
+}
+
+/**
+ * `preserve`: with the weights just written, each block in topological order gets the factor on its branches'
+ * closing weights (a closing BatchNorm's gamma, else the last kernel) that makes it add 1 / L of the stream's
+ * predicted second moment (training mode), computed once from the prediction of that block with every earlier
+ * block already scaled. Writes the scaled weights and notes the report rows; a block whose closing weight is frozen
+ * is left as it is, with a note.
+ */
+export function preserveResidualStream(
+  graph: ModelGraph,
+  blocks: ResidualBlock[],
+  reports: LayerInitReport[],
+  progress: Progress,
+  writable: (layer: Layer) => boolean,
+): void {
+  const L = blocks.length;
+  const target = 1 / L;
+  const base = cachedReader();
+  const scaled = new Map<Layer, Map<number, number>>();
+  // the prediction reads the weights as written, times the factors chosen so far
+  const read: WeightReader = (layer) => {
+    const factors = scaled.get(layer);
+    const w = base(layer);
+    if (!factors) return w;
+    const out = new Map(w);
+    for (const [index, f] of factors) {
+      const name = layer.weights[index].originalName.split('/').pop() as string;
+      const v = w.get(name);
+      if (v) out.set(name, { shape: v.shape, values: v.values.map((x) => x * f) });
+    }
+    return out;
+  };
+  const propagation = new Propagation(graph, 1, true, read);
+  for (const [b, block] of blocks.entries()) {
+    const closings = block.branches.map(closingWeight).filter((c): c is ClosingWeight => c !== null);
+    const frozen = closings.find((c) => !writable(c.node.layer));
+    const skip = propagation.stats(block.skip);
+    const branchStats = block.branches.map((br) => propagation.stats(br[br.length - 1].outputs[0]));
+    if (frozen) {
+      reports.push({
+        layer: block.add.name,
+        className: block.add.layer.getClassName(),
+        skipped: `residual 'preserve': the branch's closing weight (${frozen.node.name}) is frozen; block left as it is`,
+      });
+      continue;
+    }
+    if (!skip || branchStats.some((s) => !s)) continue;
+    const c = blockFactor(skip, sumIndependent(branchStats as Stats[]), target);
+    if (c === null || !Number.isFinite(c)) continue;
+    for (const closing of closings) {
+      const perLayer = scaled.get(closing.node.layer) ?? new Map<number, number>();
+      perLayer.set(closing.index, (perLayer.get(closing.index) ?? 1) * c);
+      scaled.set(closing.node.layer, perLayer);
+    }
+    const first = Math.min(...closings.map((x) => x.node.index));
+    const next = blocks[b + 1]?.add.index ?? graph.nodes.length - 1;
+    propagation.run(first, next);
+    const out = propagation.stats(block.add.outputs[0]);
+    const achieved = out ? out.m2.reduce((a, v) => a + v, 0) / skip.m2.reduce((a, v) => a + v, 0) - 1 : NaN;
+    for (const closing of closings) {
+      const row = reports.find(
+        (r) => r.layer === closing.node.name && r.weight === closing.node.layer.weights[closing.index].originalName,
+      );
+      if (row) {
+        row.note = `residual 'preserve': ${closing.kind} scaled by ${c.toPrecision(4)} so the block adds ${achieved.toPrecision(3)} of the stream's predicted second moment (target 1/${L})`;
+        if (row.std !== undefined) row.std *= c;
+      }
+    }
+  }
+  for (const [layer, factors] of scaled) {
+    progress.layer = layer.name;
+    const weights = layer.getWeights();
+    const next = weights.map((w, i) => (factors.has(i) ? tf.mul(w, factors.get(i) as number) : w));
+    try {
+      layer.setWeights(next);
+    } finally {
+      tf.dispose(next.filter((t, i) => t !== weights[i]));
+    }
+  }
+}
