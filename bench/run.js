@@ -2,14 +2,7 @@
 /**
  * npm run bench: stock tfjs against tfjs-initializers in the same process, alternating runs
  * after a warm-up, median milliseconds and the ratio stock/ours, on the cpu and wasm backends.
- *   --json            print the results as JSON instead of a table
- *   --runs N          timed runs per case and side (default 5)
- *   --backends a,b    default cpu,wasm
- *   --all             also time stock orthogonal above 256 on cpu (about a minute a run), and stock
- *                     LSTM 256 / GRU 256 builds on cpu (minutes each)
- *   --no-builds       skip the recurrent-layer build cases
- *   --no-models       skip the model-tool cases (bench/model_tools.js)
- *   --no-rss          skip the peak-RSS measurement (fresh processes)
+ * `npm run bench -- --help` lists the options (the OPTIONS table below).
  */
 const path = require('path');
 const { execFileSync } = require('child_process');
@@ -26,29 +19,48 @@ console.warn = (...m) => {
 const { Xoshiro128 } = require('../dist/cjs/sampling/prng.js');
 const { fillNormal } = require('../dist/cjs/sampling/distributions.js');
 
+const cli = require('../examples/dist/cli_options.js');
+
+/** The bench's options: one table for the parser and the usage text. */
+const OPTIONS = {
+  json: { help: 'print the results as JSON instead of a table' },
+  runs: { value: 'N', help: 'timed runs per case and side', default: 5, parse: cli.positiveInteger },
+  backends: {
+    value: 'A,B',
+    help: 'backends to time',
+    default: ['cpu', 'wasm'],
+    parse: cli.listOf(cli.oneOf(['cpu', 'wasm'], 'backend')),
+  },
+  all: {
+    help: 'also time stock orthogonal above 256 on cpu (about a minute a run), and stock LSTM 256 / GRU 256 builds on cpu (minutes each)',
+  },
+  'no-builds': { help: 'skip the recurrent-layer build cases' },
+  'no-models': { help: 'skip the model-tool cases (bench/model_tools.js)' },
+  'no-rss': { help: 'skip the peak-RSS measurement (fresh processes)' },
+};
+const USAGE = ['usage: npm run bench -- [options]', ...cli.usageLines(OPTIONS)].join('\n');
+
 function parseArgs(argv) {
-  const args = { json: false, runs: 5, backends: ['cpu', 'wasm'], all: false, rss: true, builds: true, models: true };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--json') args.json = true;
-    else if (a === '--all') args.all = true;
-    else if (a === '--no-rss') args.rss = false;
-    else if (a === '--no-builds') args.builds = false;
-    else if (a === '--no-models') args.models = false;
-    else if (a === '--runs') {
-      const raw = argv[++i];
-      args.runs = /^\d+$/.test(String(raw)) ? Number(raw) : raw;
-    } else if (a === '--backends') args.backends = String(argv[++i]).split(',');
-    else {
-      console.error(`bench: unknown argument ${a}`);
-      process.exit(2);
-    }
+  if (argv.includes('--help')) {
+    console.log(USAGE);
+    process.exit(0);
   }
-  if (!Number.isInteger(args.runs) || args.runs < 1) {
-    console.error(`bench: --runs must be a positive integer; got ${JSON.stringify(args.runs)}`);
+  try {
+    const { values: v } = cli.parseCommandLine(OPTIONS, argv);
+    return {
+      json: v.json,
+      runs: v.runs,
+      backends: v.backends,
+      all: v.all,
+      rss: !v['no-rss'],
+      builds: !v['no-builds'],
+      models: !v['no-models'],
+    };
+  } catch (error) {
+    if (!(error instanceof cli.UsageError)) throw error;
+    console.error(`bench: ${error.message}\n${USAGE}`);
     process.exit(2);
   }
-  return args;
 }
 
 const median = (xs) => {

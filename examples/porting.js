@@ -1,7 +1,7 @@
 // Porting from PyTorch: a tfjs model that starts where PyTorch's nn.Linear / nn.Conv2d defaults start.
-// Run: npm run build && node examples/porting.js   (test/package.test.ts runs it and checks what it prints)
+// Run: npm run build && node examples/porting.js   (shown whole in the README; the tests run both and check the output)
 const tf = require('@tensorflow/tfjs');
-const { initializeModel, truncatedNormal } = require('..');
+const { initializeModel, truncatedNormal } = require('tfjs-initializers');
 
 // PyTorch: nn.Sequential(nn.Conv2d(3, 16, 3), nn.ReLU(), nn.Flatten(), nn.Linear(16 * 26 * 26, 10))
 const model = tf.sequential({
@@ -11,30 +11,24 @@ const model = tf.sequential({
     tf.layers.dense({ units: 10 }),
   ],
 });
-const report = initializeModel(model, { rule: 'pytorchDefault', seed: 0 });
+const rows = initializeModel(model, { rule: 'pytorchDefault', seed: 0 });
 
+/** max |v| and the std of a tensor's values. */
 function stats(tensor) {
   const v = tensor.dataSync();
-  let s = 0;
-  let s2 = 0;
-  let max = 0;
-  for (const x of v) {
-    s += x;
-    s2 += x * x;
-    max = Math.max(max, Math.abs(x));
-  }
-  const mean = s / v.length;
-  return { std: Math.sqrt(s2 / v.length - mean * mean), max };
+  const mean = v.reduce((a, x) => a + x, 0) / v.length;
+  const std = Math.sqrt(v.reduce((a, x) => a + (x - mean) ** 2, 0) / v.length);
+  return { max: v.reduce((a, x) => Math.max(a, Math.abs(x)), 0), std };
 }
 
-for (const row of report) {
-  const layer = model.getLayer(row.layer);
+// one row per weight: kernels and biases are both U(-b, b) with b = 1/sqrt(the kernel's fanIn)
+for (const row of rows) {
+  const weight = model.getLayer(row.layer).weights.find((w) => w.originalName === row.weight);
+  const { max, std } = stats(weight.read());
   const bound = 1 / Math.sqrt(row.fan);
-  const [kernel, bias] = layer.getWeights().map(stats);
   console.log(
-    `${row.layer}: fanIn ${row.fan}, bound 1/sqrt(fanIn) = ${bound.toFixed(5)}; ` +
-      `kernel max |w| ${kernel.max.toFixed(5)}, std ${kernel.std.toFixed(5)} (bound/sqrt 3 = ${(bound / Math.sqrt(3)).toFixed(5)}); ` +
-      `bias max |b| ${bias.max.toFixed(5)}`,
+    `${row.className} ${row.role}: fanIn ${row.fan}, b = ${bound.toFixed(5)}; max |w| ${max.toFixed(5)}, ` +
+      `std ${std.toFixed(5)} (b/sqrt 3 = ${(bound / Math.sqrt(3)).toFixed(5)})`,
   );
 }
 

@@ -19,7 +19,7 @@ export { calculateGain, varianceGain } from './math/gains.js';
 export type { GainCriterion, GainMode, PytorchNonlinearity, VarianceGainOptions } from './math/gains.js';
 export { ACTIVATIONS } from './math/activations.js';
 export { meanField } from './math/mean_field.js';
-export type { CriticalPoint, MeanField, MeanFieldActivation } from './math/mean_field.js';
+export type { CriticalPoint, MeanField, MeanFieldActivation, MeanFieldInput } from './math/mean_field.js';
 export type { ActivationName } from './math/activations.js';
 
 // Model tools.

@@ -251,7 +251,12 @@ export function parseOptions<S extends OptionSpec>(
 ): ConfigOf<S> {
   if (raw === undefined || raw === null) raw = {};
   if (typeof raw !== 'object' || Array.isArray(raw))
-    throw new InitializerConfigError(owner, 'options', raw, 'an object');
+    throw new InitializerConfigError(
+      owner,
+      'options',
+      raw,
+      `an object of named options (${Object.keys(spec).join(', ')}), e.g. {${Object.keys(spec)[0]}: ...}`,
+    );
   const given = raw as Record<string, unknown>;
   for (const key of Object.keys(given)) {
     const known = Object.prototype.hasOwnProperty.call(spec, key) || LOADER_KEYS.includes(key);

@@ -6,7 +6,8 @@ import * as tf from '@tensorflow/tfjs';
 import { shuffledIndices, stratifiedSplit } from '../examples/src/data/split';
 import { loadMnist } from '../examples/src/data/mnist';
 import { buildVocabulary, loadSpam, subjectAndBody, tokenize, vectorize } from '../examples/src/data/spam';
-import { parseArgs, run } from '../examples/src/cli';
+import { USAGE, parseArgs, run } from '../examples/src/cli';
+import { parseCommandLine, positiveInteger, usageLines } from '../examples/src/cli_options';
 import { main as imageMain } from '../examples/src/image-example';
 import { main as textMain } from '../examples/src/text-example';
 import { ARMS } from '../examples/src/arms';
@@ -150,6 +151,47 @@ describe('CLI arguments', () => {
     expect(fs.readdirSync(dir)).toEqual(['a-file']);
   });
 
+  it('one option table: node:util parseArgs reads it, the usage text prints it with its defaults', () => {
+    const table = {
+      runs: { value: 'N', help: 'timed runs', default: 5, parse: positiveInteger },
+      fast: { help: 'skip the slow cases' },
+    };
+    expect(parseCommandLine(table, []).values).toEqual({ runs: 5, fast: false });
+    expect(parseCommandLine(table, ['--runs', '7', '--fast']).values).toEqual({ runs: 7, fast: true });
+    expect(parseCommandLine(table, ['--runs=3']).values.runs).toBe(3);
+    expect(() => parseCommandLine(table, ['--runs', '-3'])).toThrow(/--runs must be a positive integer; got "-3"/);
+    expect(() => parseCommandLine(table, ['--runs', '--fast'])).toThrow(/--runs needs a value/);
+    expect(() => parseCommandLine(table, ['stray'])).toThrow(/unexpected argument "stray"/);
+    expect(usageLines(table)).toEqual(['  --runs N  timed runs (default 5)', '  --fast    skip the slow cases']);
+    // the CLI's own table: what --help says the defaults are is what parsing gives
+    const defaults = parseArgs(['diagnose', 'm.json']);
+    expect(USAGE).toMatch(new RegExp(`--seed N +integer seed of every draw \\(default ${defaults.seed}\\)`));
+    expect(USAGE).toMatch(new RegExp(`--batch N +examples in the seeded batch \\(default ${defaults.batch}\\)`));
+    expect(USAGE).toMatch(new RegExp(`--out DIR +output folder \\(default ${defaults.out}\\)`));
+    expect(parseArgs(['compare', '--seed', '-3']).seed).toBe(-3);
+  });
+
+  it("the README's usage text is --help's, and npx tfjs-init runs from the repository root", () => {
+    const root = path.join(__dirname, '..');
+    expect(fs.readFileSync(path.join(root, 'README.md'), 'utf8')).toContain(`\`\`\`text\n${USAGE}\n\`\`\``);
+    const help = execFileSync('npx', ['--no-install', 'tfjs-init', '--help'], { cwd: root, encoding: 'utf8' });
+    expect(help.trim()).toBe(USAGE);
+  });
+
+  it('npm run bench parses with the same table: a bad value exits 2 with the reason and the usage', () => {
+    const bench = path.join(__dirname, '..', 'bench', 'run.js');
+    let failure: { status: number; stderr: string } | null = null;
+    try {
+      execFileSync(process.execPath, [bench, '--runs', 'x'], { encoding: 'utf8', stdio: 'pipe' });
+    } catch (error) {
+      failure = error as { status: number; stderr: string };
+    }
+    expect(failure?.status).toBe(2);
+    expect(failure?.stderr).toMatch(
+      /^bench: --runs must be a positive integer; got "x"\nusage: npm run bench -- \[options\]/,
+    );
+  });
+
   it('defaults: all tasks, every arm, seed 1, reports/', () => {
     expect(parseArgs(['compare'])).toMatchObject({ task: 'all', arms: null, seed: 1, out: 'reports', backend: 'auto' });
     expect(ARMS.map((a) => a.name)).toContain('lsuv');
@@ -195,7 +237,7 @@ describe('compare: one-epoch smoke run of every task on a slice', () => {
       const init = fs.readFileSync(path.join(out, `${t.task}-init.svg`), 'utf8');
       // three panels (activation, predicted, gradient), a line per arm
       expect((init.match(/aria-roledescription="line mark"/g) ?? []).length).toBe(3 * t.arms.length);
-      expect(init).toContain('predicted rms');
+      expect(init).toContain('activation std, predicted');
       expect(t.arms[0].initSignal.activationStd.length).toBe(t.task === 'deep' ? 31 : t.task === 'text' ? 2 : 3);
     }
     // stock glorotNormal on the 30-layer ReLU net: the init-time diagnostics flag vanishing layers

@@ -126,6 +126,10 @@ describe('Lab figures', () => {
     expect(text).toContain(`"to":${1 / FLAG_RATIO}`);
     expect(text).toContain(`"from":${FLAG_RATIO}`);
     expect(hiddenLayers(spec.report).layers).toHaveLength(3);
+    // the x axis ends at the data: layers 1..3, no rounding up to a nice 4 or 5
+    const layers = (JSON.parse(text) as { hconcat: Array<{ layer: Array<{ encoding: { x: { scale?: unknown } } }> }> })
+      .hconcat[0].layer;
+    expect(layers[layers.length - 1].encoding.x.scale).toEqual({ domain: [1, 3], nice: false, zero: false });
     const { x, density } = normalDensity(0.5, 2);
     const step = x[1] - x[0];
     expect(density.reduce((a, d) => a + d * step, 0)).toBeCloseTo(0.9999, 3); // +-4 std holds all but 6e-5

@@ -83,8 +83,8 @@ function geluNewBackwardGain(): number {
 }
 
 /** Whether the class can fill a Dense kernel, and a Conv kernel. */
-export const fitsDense = (r: InitializerRecord): boolean => r.kernels === undefined || r.kernels === 'dense';
-export const fitsConv = (r: InitializerRecord): boolean => r.kernels === undefined || r.kernels === 'conv';
+const fitsDense = (r: InitializerRecord): boolean => r.kernels === undefined || r.kernels === 'dense';
+const fitsConv = (r: InitializerRecord): boolean => r.kernels === undefined || r.kernels === 'conv';
 /** The options of a record for a kernel of `shape`. */
 export const optionsFor = (r: InitializerRecord, shape: number[]): Record<string, unknown> =>
   r.optionsFor ? r.optionsFor(shape) : r.options;
@@ -178,7 +178,7 @@ function phiCdf(x: number): number {
 const phiPdf = (x: number): number => Math.exp((-x * x) / 2) / Math.sqrt(2 * Math.PI);
 
 /** Std of N(0, 1) truncated to [alpha, beta] (the textbook formula), times sigma. */
-export function truncatedStd(sigma: number, alpha: number, beta: number): number {
+function truncatedStd(sigma: number, alpha: number, beta: number): number {
   const z = phiCdf(beta) - phiCdf(alpha);
   const d = (phiPdf(alpha) - phiPdf(beta)) / z;
   return sigma * Math.sqrt(1 + (alpha * phiPdf(alpha) - beta * phiPdf(beta)) / z - d * d);

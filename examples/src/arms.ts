@@ -23,7 +23,7 @@ export interface LayerActivation {
   alpha?: number;
 }
 
-export type KernelInitializer = ReturnType<typeof tf.initializers.heNormal> | string;
+type KernelInitializer = ReturnType<typeof tf.initializers.heNormal> | string;
 
 export interface Arm {
   name: string;

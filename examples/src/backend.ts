@@ -5,7 +5,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmKernels } from './wasm_kernels';
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKENDS: readonly string[] = ['auto', 'tensorflow', 'node', 'wasm', 'cpu'];
 
 function tryRequire(name: string): boolean {

@@ -5,7 +5,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 
 /** One line of a panel. */
-export interface Series {
+interface Series {
   /** Legend entry. */
   name: string;
   /** y per x = 1, 2, ... (null or non-finite: a missing point). */
@@ -42,6 +42,9 @@ function panelLayers(
     ),
   );
   const ys = rows.map((r) => r.y);
+  const xs = rows.map((r) => r.x);
+  // the x axis ends at the data (vega-lite's nice rounding would run a 30-layer net's axis to 35)
+  const xScale = xs.length > 1 ? { domain: [Math.min(...xs), Math.max(...xs)], nice: false, zero: false } : {};
   const scale: Record<string, unknown> = panel.logY ? { type: 'log' } : { zero: false };
   const layer: Layer[] = [];
   if (panel.bands && panel.logY && ys.length) {
@@ -73,7 +76,7 @@ function panelLayers(
     data: { values: rows },
     mark: { type: 'line', point: { size: 18 }, strokeWidth: 1.6 },
     encoding: {
-      x: { field: 'x', type: 'quantitative', title: xLabel, axis: { tickMinStep: 1 } },
+      x: { field: 'x', type: 'quantitative', title: xLabel, axis: { tickMinStep: 1 }, scale: xScale },
       y: { field: 'y', type: 'quantitative', title: panel.yLabel, scale },
       color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom', columns: 2 } },
       detail: { field: 'style', type: 'nominal' },

@@ -1,41 +1,89 @@
 #!/usr/bin/env node
 /**
- * tfjs-init: compare weight initializers on real data.
- *   tfjs-init compare [--task image|text|deep|sequence|memory|recurrent|all|everything] [--arms a,b] [--epochs N] [--seed N]
- *                     [--backend auto|tensorflow|wasm|cpu] [--out DIR] [--limit N] [--quiet]
- * Exit codes: 0 done, 1 failure while running, 2 bad arguments or unwritable output.
+ * tfjs-init: compare weight initializers on real data (`compare`), or diagnose a saved model (`diagnose`).
+ * `tfjs-init --help` prints the options, from the tables below. Exit codes: 0 done, 1 failure while running,
+ * 2 bad arguments or unwritable output.
  */
 import { ALL_ARM_NAMES } from './arms';
 import { BACKENDS, selectBackend } from './backend';
 import { checkWritable, compare } from './compare';
 import { diagnose } from './diagnose';
 import { summaryTable } from './report';
+import {
+  OptionTable,
+  UsageError,
+  integer,
+  listOf,
+  oneOf,
+  parseCommandLine,
+  positiveInteger,
+  usageLines,
+} from './cli_options';
 import { TASKS, TASK_CHOICES, armListFor, tasksFor } from './tasks';
 
-export const USAGE = `usage: tfjs-init compare [options]
-       tfjs-init diagnose <model.json> [--batch N] [--training|--inference] [--chunk N] [--seed N] [--backend B] [--out DIR]
-compare options:
-  --task    ${TASK_CHOICES.join('|')}
-            (default all: image, image-leaky, text, deep; residual: a 30-block residual MLP;
-            recurrent: sequence and memory, LSTMs over token ids; everything: every task; image runs
-            the ReLU and the LeakyReLU MLP)
-  --arms    comma-separated, from: ${ALL_ARM_NAMES.join(', ')}
-            (default: the MLP tasks the first six, the deep task also init-model and lsuv; the
-            residual task stock-default, stock-he, init-model, residual-preserve/zero/fixup; the
-            recurrent tasks stock-default, stock-forget-bias, init-model, chrono)
-  --epochs  positive integer (default: each task's own)
-  --seed    integer (default 1)
-  --backend ${BACKENDS.join('|')} (default auto: tfjs-node if it loads, else wasm, else cpu)
-  --out     output folder (default reports)
-  --limit   use at most N examples per class/group (quick runs)
-  --quiet   no progress bar
-diagnose: loads the model, feeds a seeded batch of N inputs (default 256; token ids for an Embedding input,
-  standard-normal values otherwise), prints the std of pre-activations and activations per kernel layer with
-  vanishing/exploding flags and the data-free prediction, writes OUT/diagnose.svg. --training (default) runs
-  BatchNorm on batch statistics and dropout on, --inference on the moving statistics; the model is not changed.
-  The batch runs in chunks that fit in about 128 MB (--chunk N: N examples at once).`;
+/** Options both commands take. */
+const COMMON: OptionTable = {
+  seed: { value: 'N', help: 'integer seed of every draw', default: 1, parse: integer },
+  backend: {
+    value: 'B',
+    help: `${BACKENDS.join('|')}: auto picks tfjs-node if it loads, else wasm, else cpu`,
+    default: 'auto',
+    parse: oneOf(BACKENDS, 'backend'),
+  },
+  out: { value: 'DIR', help: 'output folder', default: 'reports' },
+};
 
-export class UsageError extends Error {}
+/** `tfjs-init compare` options. */
+const COMPARE: OptionTable = {
+  task: {
+    value: 'T',
+    help: `${TASK_CHOICES.join('|')}\n(all: image, image-leaky, text, deep; residual: a 30-block residual MLP;\nrecurrent: sequence and memory, LSTMs over token ids; everything: every task; image runs\nthe ReLU and the LeakyReLU MLP)`,
+    default: 'all',
+    parse: (raw) => {
+      tasksFor(raw);
+      return raw;
+    },
+  },
+  arms: {
+    value: 'A,B',
+    help: `comma-separated, from: ${ALL_ARM_NAMES.join(', ')}\n(default: the MLP tasks the first six, the deep task also init-model and lsuv; the\nresidual task stock-default, stock-he, init-model, residual-preserve/zero/fixup; the\nrecurrent tasks stock-default, stock-forget-bias, init-model, chrono)`,
+    parse: listOf((a) => {
+      if (!ALL_ARM_NAMES.includes(a))
+        throw new UsageError(`unknown arm '${a}'; known arms: ${ALL_ARM_NAMES.join(', ')}`);
+      return a;
+    }),
+  },
+  epochs: { value: 'N', help: "positive integer (default: each task's own)", parse: positiveInteger },
+  limit: { value: 'N', help: 'use at most N examples per class/group (quick runs)', parse: positiveInteger },
+  quiet: { help: 'no progress bar' },
+  ...COMMON,
+};
+
+/** `tfjs-init diagnose <model.json>` options. */
+const DIAGNOSE: OptionTable = {
+  batch: { value: 'N', help: 'examples in the seeded batch', default: 256, parse: positiveInteger },
+  training: { help: 'BatchNorm on batch statistics, dropout on (the default)' },
+  inference: { help: 'BatchNorm on its moving statistics, dropout off' },
+  chunk: {
+    value: 'N',
+    help: 'examples run at once (default: chunks that fit in about 128 MB)',
+    parse: positiveInteger,
+  },
+  ...COMMON,
+};
+
+export const USAGE = [
+  'usage: tfjs-init compare [options]',
+  '       tfjs-init diagnose <model.json> [options]',
+  '       tfjs-init --help',
+  'compare: trains every arm (initializer) of each task on the same data in the same order; writes a report,',
+  '  results.json, charts and the best model to --out.',
+  ...usageLines(COMPARE),
+  'diagnose: loads the model, feeds a seeded batch (token ids for an Embedding input, standard-normal values',
+  '  otherwise), prints the std of pre-activations and activations per kernel layer with vanishing/exploding',
+  '  flags and the data-free prediction, writes OUT/diagnose.svg; the model is not changed.',
+  ...usageLines(DIAGNOSE),
+].join('\n');
 
 export interface ParsedArgs {
   command: 'compare' | 'diagnose' | 'help';
@@ -56,97 +104,39 @@ export interface ParsedArgs {
   chunk?: number;
 }
 
-function positiveInt(flag: string, value: string | undefined): number {
-  const n = Number(value);
-  if (value === undefined || !/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
-    throw new UsageError(
-      `${flag} must be a positive integer; got ${value === undefined ? 'nothing' : JSON.stringify(value)}`,
-    );
-  }
-  return n;
-}
+const TABLES = { compare: COMPARE, diagnose: DIAGNOSE } as const;
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const [command, ...rest] = argv;
-  const base = {
-    task: 'all',
-    arms: null,
-    seed: 1,
-    backend: 'auto',
-    out: 'reports',
-    quiet: false,
-    batch: 256,
-    training: true,
-  };
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help')
-    return { command: 'help', ...base };
+  const defaults = { task: 'all', arms: null, seed: 1, backend: 'auto', out: 'reports', quiet: false, batch: 256 };
+  if (command === undefined || ['--help', '-h', 'help'].includes(command) || rest.includes('--help'))
+    return { command: 'help', ...defaults, training: true };
   if (command !== 'compare' && command !== 'diagnose')
     throw new UsageError(`unknown command ${JSON.stringify(command)}; the commands are compare and diagnose`);
-  const args: ParsedArgs = { command, ...base };
-  for (let i = 0; i < rest.length; i++) {
-    const flag = rest[i];
-    if (command === 'diagnose' && args.model === undefined && !flag.startsWith('--')) {
-      args.model = flag;
-      continue;
-    }
-    const value = (): string => {
-      const v = rest[++i];
-      if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    switch (flag) {
-      case '--task':
-        args.task = value();
-        tasksFor(args.task);
-        break;
-      case '--arms':
-        args.arms = value().split(',').filter(Boolean);
-        for (const a of args.arms) {
-          if (!ALL_ARM_NAMES.includes(a))
-            throw new UsageError(`unknown arm '${a}'; known arms: ${ALL_ARM_NAMES.join(', ')}`);
-        }
-        break;
-      case '--epochs':
-        args.epochs = positiveInt(flag, value());
-        break;
-      case '--limit':
-        args.limit = positiveInt(flag, value());
-        break;
-      case '--batch':
-        args.batch = positiveInt(flag, value());
-        break;
-      case '--seed': {
-        const v = value();
-        if (!/^-?\d+$/.test(v) || !Number.isSafeInteger(Number(v)))
-          throw new UsageError(`--seed must be an integer; got ${JSON.stringify(v)}`);
-        args.seed = Number(v);
-        break;
-      }
-      case '--backend':
-        args.backend = value();
-        if (!BACKENDS.includes(args.backend))
-          throw new UsageError(`unknown backend ${JSON.stringify(args.backend)}; choose one of ${BACKENDS.join(', ')}`);
-        break;
-      case '--out':
-        args.out = value();
-        break;
-      case '--quiet':
-        args.quiet = true;
-        break;
-      case '--training':
-      case '--inference':
-        if (command !== 'diagnose') throw new UsageError(`${flag} is a diagnose option`);
-        args.training = flag === '--training';
-        break;
-      case '--chunk':
-        args.chunk = positiveInt(flag, value());
-        break;
-      default:
-        throw new UsageError(`unknown option ${JSON.stringify(flag)}`);
-    }
-  }
-  if (command === 'diagnose' && args.model === undefined)
+  const other = command === 'compare' ? 'diagnose' : 'compare';
+  const misplaced = rest.find(
+    (a) => a.startsWith('--') && !(a.slice(2) in TABLES[command]) && a.slice(2) in TABLES[other],
+  );
+  if (misplaced) throw new UsageError(`${misplaced} is a ${other} option`);
+  const { values: v, positionals, given } = parseCommandLine(TABLES[command], rest, command === 'diagnose' ? 1 : 0);
+  if (command === 'diagnose' && positionals.length === 0)
     throw new UsageError('diagnose needs the path of a model.json');
+  const args: ParsedArgs = {
+    command,
+    task: (v.task as string | undefined) ?? defaults.task,
+    arms: (v.arms as string[] | undefined) ?? null,
+    epochs: v.epochs as number | undefined,
+    model: positionals[0],
+    batch: (v.batch as number | undefined) ?? defaults.batch,
+    seed: v.seed as number,
+    backend: v.backend as string,
+    out: v.out as string,
+    limit: v.limit as number | undefined,
+    quiet: v.quiet === true,
+    // the last of --training / --inference wins
+    training: given.filter((f) => f === 'training' || f === 'inference').pop() !== 'inference',
+    chunk: v.chunk as number | undefined,
+  };
   if (args.arms !== null) {
     // every chosen task must know every chosen arm (MLP and recurrent tasks have their own arms)
     for (const name of tasksFor(args.task)) {
@@ -230,16 +220,23 @@ export async function run(argv: readonly string[], io: Io = consoleIo): Promise<
   return 0;
 }
 
-if (require.main === module) {
-  run(process.argv.slice(2)).then(
+/**
+ * Runs the CLI as a program: sets the exit code; a failure prints one line (the stack with TFJS_INIT_DEBUG=1).
+ * Called by `bin/tfjs-init.js` (through the built `dist/cli.js`).
+ *
+ * @public
+ */
+export function main(argv: readonly string[]): void {
+  run(argv).then(
     (code) => {
       process.exitCode = code;
     },
     (error) => {
-      // one line, not a stack: what failed; the stack with TFJS_INIT_DEBUG=1
       console.error(`tfjs-init: ${(error as Error)?.message ?? String(error)}`);
       if (process.env.TFJS_INIT_DEBUG) console.error(error);
       process.exitCode = 1;
     },
   );
 }
+
+if (require.main === module) main(process.argv.slice(2));

@@ -95,7 +95,7 @@ export async function compare(options: CompareOptions, writeAtomic: WriteAtomic)
       const initSignal = {
         activationStd: signal.layers.map((l) => l.postStd),
         gradientStd: signal.layers.map((l) => l.gradPreStd ?? NaN),
-        predictedStd: signal.layers.map((l) => Math.sqrt(l.predictedSecondMoment ?? NaN)),
+        predictedStd: signal.layers.map((l) => l.predictedStd ?? NaN),
         vanishing: signal.vanishing.length,
         exploding: signal.exploding.length,
       };

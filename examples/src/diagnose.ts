@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import * as path from 'path';
 import { SignalReport, sampleInputs, signalPropagation } from 'tfjs-initializers';
-import { markdownTable, predictedStd } from './diagnose_table';
+import { markdownTable } from './diagnose_table';
 import { lineChart } from './svg';
 
 interface Io {
@@ -59,8 +59,8 @@ export async function diagnose(
         series: [
           { name: 'pre-activation', values: report.layers.map((l) => l.preStd) },
           { name: 'activation', values: report.layers.map((l) => l.postStd) },
-          // the root mean square the prediction gives (predictSignal, data-free): it equals the std for zero-mean outputs
-          { name: 'predicted (rms)', values: report.layers.map(predictedStd), dashed: true },
+          // predictSignal's data-free prediction of the activation std
+          { name: 'activation, predicted', values: report.layers.map((l) => l.predictedStd), dashed: true },
         ],
       },
     ],

@@ -13,10 +13,6 @@ export interface Column {
 
 const num = (v: number | null): string => (v === null || !Number.isFinite(v) ? '-' : v.toPrecision(4));
 
-/** The root mean square predictSignal gives (data-free); it equals the std for zero-mean outputs. */
-export const predictedStd = (row: Row): number | null =>
-  row.predictedSecondMoment === null ? null : Math.sqrt(row.predictedSecondMoment);
-
 /** The columns, in order. */
 export const DIAGNOSE_COLUMNS: readonly Column[] = [
   { header: 'depth', numeric: true, cell: (r) => String(r.depth) },
@@ -24,7 +20,7 @@ export const DIAGNOSE_COLUMNS: readonly Column[] = [
   { header: 'activation after', numeric: false, cell: (r) => r.activation },
   { header: 'pre-activation std', numeric: true, cell: (r) => num(r.preStd) },
   { header: 'activation std', numeric: true, cell: (r) => num(r.postStd) },
-  { header: 'predicted std', numeric: true, cell: (r) => num(predictedStd(r)) },
+  { header: 'predicted activation std', numeric: true, cell: (r) => num(r.predictedStd) },
   { header: 'gradient std', numeric: true, cell: (r) => num(r.gradPreStd) },
   { header: 'flags', numeric: false, cell: (r) => r.flags.join(', ') },
 ];

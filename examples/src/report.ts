@@ -2,7 +2,7 @@
 import type { TrainResult } from './train';
 import { lineChart } from './svg';
 
-export interface InitSignal {
+interface InitSignal {
   /** std of each kernel layer's activation at initialization, on 256 training inputs */
   activationStd: number[];
   /** std of the loss gradient w.r.t. each kernel layer's pre-activation (per example) */
@@ -68,8 +68,8 @@ export function initChart(task: TaskResult): Promise<string> {
       logY: true,
     },
     {
-      title: 'predicted rms (predictSignal, no data)',
-      yLabel: 'rms',
+      title: 'activation std, predicted (predictSignal, no data)',
+      yLabel: 'std',
       series: task.arms.map((a) => ({ name: a.arm, values: a.initSignal.predictedStd })),
       logY: true,
     },

@@ -3,10 +3,10 @@ import * as vega from 'vega';
 import { compile, TopLevelSpec } from 'vega-lite';
 import { Panel, lineChartSpec } from './charts';
 
-export type { Panel, Series } from './charts';
+export type { Panel } from './charts';
 
 /** Renders a Vega-Lite spec to an SVG document (no browser, no canvas). */
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();

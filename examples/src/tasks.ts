@@ -21,7 +21,7 @@ export interface Task {
   train: Omit<TrainConfig, 'seed'>;
 }
 
-export const TASK_NAMES = ['image', 'image-leaky', 'text', 'deep', 'residual', 'sequence', 'memory'] as const;
+const TASK_NAMES = ['image', 'image-leaky', 'text', 'deep', 'residual', 'sequence', 'memory'] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
 /**
  * What `--task` accepts: a task, `image` also running image-leaky, `all` (the fast set `npm start` runs:
@@ -104,7 +104,7 @@ export const TASKS: Readonly<Record<TaskName, Task>> = {
 };
 
 /** What a task builds: an MLP, a residual MLP or a sequence model. */
-export function taskKind(task: Task): 'mlp' | 'residual' | 'sequence' {
+function taskKind(task: Task): 'mlp' | 'residual' | 'sequence' {
   return 'kind' in task.spec ? task.spec.kind : 'mlp';
 }
 

@@ -13,7 +13,7 @@ export interface TrainConfig {
   targetLoss: number;
 }
 
-export interface EpochRecord {
+interface EpochRecord {
   epoch: number;
   trainLoss: number;
   testLoss: number;

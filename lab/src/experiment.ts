@@ -43,7 +43,7 @@ export interface ArmRun {
 /** signalPropagation's flag ratio, passed explicitly: the figures' bands sit at 1 / FLAG_RATIO and FLAG_RATIO. */
 export const FLAG_RATIO = 1e3;
 /** Output classes of the network's softmax head (labels are drawn uniformly). */
-export const CLASSES = 10;
+const CLASSES = 10;
 /** tfjs's name of each activation that differs from ours. */
 const TFJS_NAMES: Readonly<Record<string, string>> = { geluNew: 'gelu_new' };
 
@@ -93,7 +93,7 @@ export function buildNetwork(spec: RunSpec, arm: Arm): tf.LayersModel {
 }
 
 /** The seeded batch: x ~ N(0, 1) [batch, width] and one-hot labels uniform over CLASSES. */
-export function seededBatch(spec: Pick<RunSpec, 'batch' | 'width' | 'seed'>): { x: tf.Tensor; y: tf.Tensor } {
+function seededBatch(spec: Pick<RunSpec, 'batch' | 'width' | 'seed'>): { x: tf.Tensor; y: tf.Tensor } {
   return tf.tidy(() => {
     const x = tf.randomNormal([spec.batch, spec.width], 0, 1, 'float32', spec.seed);
     const ids = tf.randomUniform([spec.batch], 0, CLASSES, 'int32', spec.seed + 1) as tf.Tensor1D;

@@ -6,7 +6,6 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { SignalReport } from 'tfjs-initializers';
 import { Panel, histogramSpec, lineChartSpec } from '../../examples/src/charts';
-import { predictedStd } from '../../examples/src/diagnose_table';
 import { ArmRun, FLAG_RATIO } from './experiment';
 
 const BANDS = { below: 1 / FLAG_RATIO, above: FLAG_RATIO };
@@ -36,7 +35,14 @@ export function activationChart(
             ref,
           ),
         },
-        { name, values: relative(report.layers.map(predictedStd), ref), dashed: true },
+        {
+          name,
+          values: relative(
+            report.layers.map((l) => l.predictedStd),
+            ref,
+          ),
+          dashed: true,
+        },
       ];
     }),
   };

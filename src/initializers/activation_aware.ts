@@ -34,6 +34,17 @@ export interface ActivationAwareOptions extends OptionsOf<typeof SPEC> {}
  * g = 1 / sqrt(E[phi(z)^2]) over fanIn or g = 1 / sqrt(E[phi'(z)^2]) over fanOut
  * (He et al. 2015, eqs. 10 and 14; see varianceGain); `pytorch` uses calculateGain.
  * relu gives He init, linear gives LeCun, selu gives LeCun (variance) or 3/4 (pytorch).
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { ActivationAware } from 'tfjs-initializers';
+ *
+ * // usage in a layer; the config round-trips (getConfig / fromConfig), so the model saves and loads
+ * const init = new ActivationAware({ activation: 'gelu', seed: 1 });
+ * const layer = tf.layers.dense({ units: 128, inputShape: [256], activation: 'gelu', kernelInitializer: init });
+ * const copy = ActivationAware.fromConfig(ActivationAware, init.getConfig());
+ * ```
  */
 export class ActivationAware extends VarianceScalingPreset<typeof SPEC> {
   /** Registered name. */
@@ -54,5 +65,15 @@ export class ActivationAware extends VarianceScalingPreset<typeof SPEC> {
   }
 }
 
-/** Gain derived from the activation; see ActivationAware. */
+/**
+ * Gain derived from the activation; see ActivationAware.
+ *
+ * @example
+ * ```ts
+ * import { activationAware } from 'tfjs-initializers';
+ *
+ * // standalone usage: a tf.Tensor of the shape, std g / sqrt(256) with g = varianceGain('gelu')
+ * const values = activationAware({ activation: 'gelu', seed: 1 }).apply([256, 128]);
+ * ```
+ */
 export const activationAware = (options?: ActivationAwareOptions): ActivationAware => new ActivationAware(options);

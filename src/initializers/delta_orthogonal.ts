@@ -22,6 +22,17 @@ export interface DeltaOrthogonalOptions extends OptionsOf<typeof SPEC> {}
  * [...kernel, in, out] with in <= out, W[centre] = g H with H an in x out matrix of orthonormal rows (Haar),
  * and every other tap 0; centre = floor(k / 2) on each spatial axis. The convolution is then an orthogonal
  * map of its input channels at every position, times g.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { DeltaOrthogonal } from 'tfjs-initializers';
+ *
+ * // usage in a layer; the config round-trips (getConfig / fromConfig), so the model saves and loads
+ * const init = new DeltaOrthogonal({ gain: Math.SQRT2, seed: 1 });
+ * const layer = tf.layers.conv2d({ filters: 32, kernelSize: 3, padding: 'same', inputShape: [16, 16, 16], kernelInitializer: init, activation: 'relu' });
+ * const copy = DeltaOrthogonal.fromConfig(DeltaOrthogonal, init.getConfig());
+ * ```
  */
 export class DeltaOrthogonal extends ConfiguredInitializer<typeof SPEC> {
   /** Registered name. */
@@ -57,5 +68,15 @@ export class DeltaOrthogonal extends ConfiguredInitializer<typeof SPEC> {
   }
 }
 
-/** Delta-orthogonal conv kernels (Xiao et al. 2018); see DeltaOrthogonal. */
+/**
+ * Delta-orthogonal conv kernels (Xiao et al. 2018); see DeltaOrthogonal.
+ *
+ * @example
+ * ```ts
+ * import { deltaOrthogonal } from 'tfjs-initializers';
+ *
+ * // standalone usage: a tf.Tensor of the shape, an orthogonal [16, 32] at the centre tap, times sqrt 2; zero elsewhere
+ * const values = deltaOrthogonal({ gain: Math.SQRT2, seed: 1 }).apply([3, 3, 16, 32]);
+ * ```
+ */
 export const deltaOrthogonal = (options?: DeltaOrthogonalOptions): DeltaOrthogonal => new DeltaOrthogonal(options);

@@ -59,6 +59,17 @@ export interface ForgetGateBiasOptions extends OptionsOf<typeof FORGET> {}
  * Sutskever, "An empirical exploration of recurrent network architectures", ICML 2015. Keras turns
  * this on by default (`unit_forget_bias=True`); tfjs's `unitForgetBias` defaults to off, so an LSTM
  * starts with every forget gate at sigma(0) = 1/2 and forgets half its state each step.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { ForgetGateBias } from 'tfjs-initializers';
+ *
+ * // usage in a layer; the config round-trips (getConfig / fromConfig), so the model saves and loads
+ * const init = new ForgetGateBias({ cell: 'lstm', value: 1 });
+ * const layer = tf.layers.lstm({ units: 32, inputShape: [10, 8], biasInitializer: init });
+ * const copy = ForgetGateBias.fromConfig(ForgetGateBias, init.getConfig());
+ * ```
  */
 export class ForgetGateBias extends ConfiguredInitializer<typeof FORGET> {
   /** Registered name. */
@@ -105,6 +116,17 @@ export interface ChronoBiasOptions extends OptionsOf<typeof CHRONO> {}
  * update gate z takes b_f and there is no separate input gate. With tfjs's default
  * `recurrentActivation: 'hardSigmoid'` (flat for |x| >= 2.5), biases above 2.5 saturate the gate
  * (zero gradient): use `recurrentActivation: 'sigmoid'` with chrono biases.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { ChronoBias } from 'tfjs-initializers';
+ *
+ * // usage in a layer; the config round-trips (getConfig / fromConfig), so the model saves and loads
+ * const init = new ChronoBias({ cell: 'lstm', maxTimescale: 100, seed: 1 });
+ * const layer = tf.layers.lstm({ units: 32, inputShape: [100, 8], biasInitializer: init });
+ * const copy = ChronoBias.fromConfig(ChronoBias, init.getConfig());
+ * ```
  */
 export class ChronoBias extends ConfiguredInitializer<typeof CHRONO> {
   /** Registered name. */
@@ -136,7 +158,27 @@ export class ChronoBias extends ConfiguredInitializer<typeof CHRONO> {
   }
 }
 
-/** Forget-gate bias (default 1), other gates 0; see ForgetGateBias. */
+/**
+ * Forget-gate bias (default 1), other gates 0; see ForgetGateBias.
+ *
+ * @example
+ * ```ts
+ * import { forgetGateBias } from 'tfjs-initializers';
+ *
+ * // standalone usage: a tf.Tensor of the shape, LSTM gates (i, f, c, o): the f block 1, the others 0
+ * const values = forgetGateBias({ cell: 'lstm', value: 1 }).apply([4 * 32]);
+ * ```
+ */
 export const forgetGateBias = (options?: ForgetGateBiasOptions): ForgetGateBias => new ForgetGateBias(options);
-/** Chrono initialization of recurrent biases; see ChronoBias. */
+/**
+ * Chrono initialization of recurrent biases; see ChronoBias.
+ *
+ * @example
+ * ```ts
+ * import { chronoBias } from 'tfjs-initializers';
+ *
+ * // standalone usage: a tf.Tensor of the shape, forget gate log U[1, 99], input gate its negative, others 0
+ * const values = chronoBias({ cell: 'lstm', maxTimescale: 100, seed: 1 }).apply([4 * 32]);
+ * ```
+ */
 export const chronoBias = (options?: ChronoBiasOptions): ChronoBias => new ChronoBias(options);

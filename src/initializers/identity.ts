@@ -16,6 +16,17 @@ export interface IdentityOptions extends OptionsOf<typeof IDENTITY> {}
  * W[i][j] = g if i = j else 0, for any 2-D shape [rows, cols], square or not (PyTorch `eye_`,
  * which has g = 1; Keras 3 `Identity(gain)`). A Dense layer with it copies its first min(in, out)
  * inputs to its outputs. Stock tfjs `identity` refuses non-square shapes.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { Identity } from 'tfjs-initializers';
+ *
+ * // usage in a layer; the config round-trips (getConfig / fromConfig), so the model saves and loads
+ * const init = new Identity({ gain: 1 });
+ * const layer = tf.layers.dense({ units: 64, inputShape: [64], kernelInitializer: init });
+ * const copy = Identity.fromConfig(Identity, init.getConfig());
+ * ```
  */
 export class Identity extends ConfiguredInitializer<typeof IDENTITY> {
   /** Registered name. */
@@ -64,6 +75,17 @@ export interface DiracOptions extends OptionsOf<typeof DIRAC> {}
  * d < min(out/groups, in), where `in` is the input channels of one group and center = floor(k / 2) on
  * every spatial axis, as PyTorch. `depthwise` (`[...kernel, channels, multiplier]`): W[center, c, 0] =
  * gain, so output channel c multiplier passes input channel c. Everything else is 0.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { Dirac } from 'tfjs-initializers';
+ *
+ * // usage in a layer; the config round-trips (getConfig / fromConfig), so the model saves and loads
+ * const init = new Dirac({});
+ * const layer = tf.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', inputShape: [16, 16, 8], kernelInitializer: init });
+ * const copy = Dirac.fromConfig(Dirac, init.getConfig());
+ * ```
  */
 export class Dirac extends ConfiguredInitializer<typeof DIRAC> {
   /** Registered name. */
@@ -103,7 +125,27 @@ export class Dirac extends ConfiguredInitializer<typeof DIRAC> {
   }
 }
 
-/** The identity matrix times a gain, any 2-D shape; see Identity. */
+/**
+ * The identity matrix times a gain, any 2-D shape; see Identity.
+ *
+ * @example
+ * ```ts
+ * import { identity } from 'tfjs-initializers';
+ *
+ * // standalone usage: a tf.Tensor of the shape, ones on the diagonal (any 2-D shape)
+ * const values = identity({ gain: 1 }).apply([4, 6]);
+ * ```
+ */
 export const identity = (options?: IdentityOptions): Identity => new Identity(options);
-/** The Dirac delta conv kernel (identity convolution); see Dirac. */
+/**
+ * The Dirac delta conv kernel (identity convolution); see Dirac.
+ *
+ * @example
+ * ```ts
+ * import { dirac } from 'tfjs-initializers';
+ *
+ * // standalone usage: a tf.Tensor of the shape, 1 at the centre tap from each input channel to the same output channel
+ * const values = dirac({}).apply([3, 3, 8, 8]);
+ * ```
+ */
 export const dirac = (options?: DiracOptions): Dirac => new Dirac(options);

@@ -29,6 +29,17 @@ export interface OrthogonalOptions extends OptionsOf<typeof SPEC> {}
  * With `gates: k` the columns split into k blocks [rows, cols / k], each an independent g Q (one per
  * gate of a recurrent kernel, as Flax initializes them), so every gate's recurrent matrix is itself
  * orthogonal; tfjs's gate order is LSTM (i, f, c, o), GRU (z, r, h).
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { Orthogonal } from 'tfjs-initializers';
+ *
+ * // usage in a layer; the config round-trips (getConfig / fromConfig), so the model saves and loads
+ * const init = new Orthogonal({ gain: 1, seed: 1 });
+ * const layer = tf.layers.dense({ units: 64, inputShape: [64], kernelInitializer: init });
+ * const copy = Orthogonal.fromConfig(Orthogonal, init.getConfig());
+ * ```
  */
 export class Orthogonal extends ConfiguredInitializer<typeof SPEC> {
   /** Registered name. */
@@ -70,5 +81,15 @@ export class Orthogonal extends ConfiguredInitializer<typeof SPEC> {
   }
 }
 
-/** Orthogonal with a gain; see Orthogonal. */
+/**
+ * Orthogonal with a gain; see Orthogonal.
+ *
+ * @example
+ * ```ts
+ * import { orthogonal } from 'tfjs-initializers';
+ *
+ * // standalone usage: a tf.Tensor of the shape, a Haar-orthogonal matrix: values^T values = I
+ * const values = orthogonal({ gain: 1, seed: 1 }).apply([64, 64]);
+ * ```
+ */
 export const orthogonal = (options?: OrthogonalOptions): Orthogonal => new Orthogonal(options);

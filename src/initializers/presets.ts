@@ -29,7 +29,18 @@ export interface GlorotNormalOptions extends OptionsOf<typeof GLOROT_NORMAL> {}
 /**
  * Glorot & Bengio, "Understanding the difficulty of training deep feedforward neural
  * networks", AISTATS 2010: Var(W) = g^2 * 2 / (fanIn + fanOut), i.e.
- * U[-g sqrt(6 / (fanIn + fanOut)), +...) (PyTorch `xavier_uniform_`).
+ * U[-b, b), b = g sqrt(6 / (fanIn + fanOut)) (PyTorch `xavier_uniform_`).
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { GlorotUniform } from 'tfjs-initializers';
+ *
+ * // usage in a layer; the config round-trips (getConfig / fromConfig), so the model saves and loads
+ * const init = new GlorotUniform({ gain: 5 / 3, seed: 1 });
+ * const layer = tf.layers.dense({ units: 128, inputShape: [256], activation: 'tanh', kernelInitializer: init });
+ * const copy = GlorotUniform.fromConfig(GlorotUniform, init.getConfig());
+ * ```
  */
 export class GlorotUniform extends VarianceScalingPreset<typeof GLOROT_UNIFORM> {
   /** Registered name. */
@@ -47,6 +58,17 @@ export class GlorotUniform extends VarianceScalingPreset<typeof GLOROT_UNIFORM> 
 /**
  * Glorot normal: std = g sqrt(2 / (fanIn + fanOut)), exact after truncation (PyTorch
  * `xavier_normal_` with `distribution: 'normal'`).
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { GlorotNormal } from 'tfjs-initializers';
+ *
+ * // usage in a layer; the config round-trips (getConfig / fromConfig), so the model saves and loads
+ * const init = new GlorotNormal({ seed: 1 });
+ * const layer = tf.layers.dense({ units: 128, inputShape: [256], kernelInitializer: init });
+ * const copy = GlorotNormal.fromConfig(GlorotNormal, init.getConfig());
+ * ```
  */
 export class GlorotNormal extends VarianceScalingPreset<typeof GLOROT_NORMAL> {
   /** Registered name. */
@@ -81,7 +103,18 @@ const heScale = (negativeSlope: number): number => 2 / (1 + negativeSlope * nega
 
 /**
  * He et al., "Delving Deep into Rectifiers", ICCV 2015: Var(W) = 2 / ((1 + a^2) fan),
- * a the negative slope; U[-sqrt(6 / ((1 + a^2) fan)), +...) (PyTorch `kaiming_uniform_`).
+ * a the negative slope; U[-b, b), b = sqrt(6 / ((1 + a^2) fan)) (PyTorch `kaiming_uniform_`).
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { HeUniform } from 'tfjs-initializers';
+ *
+ * // usage in a layer; the config round-trips (getConfig / fromConfig), so the model saves and loads
+ * const init = new HeUniform({ negativeSlope: 0.2, seed: 1 });
+ * const layer = tf.layers.dense({ units: 128, inputShape: [256], kernelInitializer: init });
+ * const copy = HeUniform.fromConfig(HeUniform, init.getConfig());
+ * ```
  */
 export class HeUniform extends VarianceScalingPreset<typeof HE_UNIFORM> {
   /** Registered name. */
@@ -99,6 +132,17 @@ export class HeUniform extends VarianceScalingPreset<typeof HE_UNIFORM> {
 /**
  * He normal: std = sqrt(2 / ((1 + a^2) fan)), exact after truncation (PyTorch
  * `kaiming_normal_` with `distribution: 'normal'`).
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { HeNormal } from 'tfjs-initializers';
+ *
+ * // usage in a layer; the config round-trips (getConfig / fromConfig), so the model saves and loads
+ * const init = new HeNormal({ negativeSlope: 0.2, seed: 1 });
+ * const layer = tf.layers.dense({ units: 128, inputShape: [256], kernelInitializer: init });
+ * const copy = HeNormal.fromConfig(HeNormal, init.getConfig());
+ * ```
  */
 export class HeNormal extends VarianceScalingPreset<typeof HE_NORMAL> {
   /** Registered name. */
@@ -124,7 +168,20 @@ export interface LeCunUniformOptions extends OptionsOf<typeof LECUN_UNIFORM> {}
 /** Options of LeCunNormal. */
 export interface LeCunNormalOptions extends OptionsOf<typeof LECUN_NORMAL> {}
 
-/** LeCun et al., "Efficient BackProp", 1998: Var(W) = 1 / fanIn; U[-sqrt(3 / fanIn), +...). */
+/**
+ * LeCun et al., "Efficient BackProp", 1998: Var(W) = 1 / fanIn; U[-b, b), b = sqrt(3 / fanIn).
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { LeCunUniform } from 'tfjs-initializers';
+ *
+ * // usage in a layer; the config round-trips (getConfig / fromConfig), so the model saves and loads
+ * const init = new LeCunUniform({ seed: 1 });
+ * const layer = tf.layers.dense({ units: 128, inputShape: [256], activation: 'selu', kernelInitializer: init });
+ * const copy = LeCunUniform.fromConfig(LeCunUniform, init.getConfig());
+ * ```
+ */
 export class LeCunUniform extends VarianceScalingPreset<typeof LECUN_UNIFORM> {
   /** Registered name. */
   static className = `${CLASS_PREFIX}LeCunUniform`;
@@ -138,7 +195,20 @@ export class LeCunUniform extends VarianceScalingPreset<typeof LECUN_UNIFORM> {
   }
 }
 
-/** LeCun normal: std = sqrt(1 / fanIn), exact after truncation; the init SELU assumes (Klambauer et al. 2017). */
+/**
+ * LeCun normal: std = sqrt(1 / fanIn), exact after truncation; the init SELU assumes (Klambauer et al. 2017).
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { LeCunNormal } from 'tfjs-initializers';
+ *
+ * // usage in a layer; the config round-trips (getConfig / fromConfig), so the model saves and loads
+ * const init = new LeCunNormal({ seed: 1 });
+ * const layer = tf.layers.dense({ units: 128, inputShape: [256], activation: 'selu', kernelInitializer: init });
+ * const copy = LeCunNormal.fromConfig(LeCunNormal, init.getConfig());
+ * ```
+ */
 export class LeCunNormal extends VarianceScalingPreset<typeof LECUN_NORMAL> {
   /** Registered name. */
   static className = `${CLASS_PREFIX}LeCunNormal`;
@@ -165,6 +235,17 @@ export interface PytorchDefaultOptions extends OptionsOf<typeof PYTORCH_DEFAULT>
  * sqrt(2 / (1 + 5)) = 1/sqrt(3) and bound gain sqrt(3 / fanIn) = 1 / sqrt(fanIn): U[-1/sqrt(fanIn),
  * 1/sqrt(fanIn)), Var(W) = 1 / (3 fanIn). PyTorch draws the bias from the same interval;
  * `initializeModel(model, {rule: 'pytorchDefault'})` sets both, so a ported model starts where PyTorch starts.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { PytorchDefault } from 'tfjs-initializers';
+ *
+ * // usage in a layer; the config round-trips (getConfig / fromConfig), so the model saves and loads
+ * const init = new PytorchDefault({ seed: 1 });
+ * const layer = tf.layers.conv2d({ filters: 32, kernelSize: 3, inputShape: [28, 28, 16], kernelInitializer: init });
+ * const copy = PytorchDefault.fromConfig(PytorchDefault, init.getConfig());
+ * ```
  */
 export class PytorchDefault extends VarianceScalingPreset<typeof PYTORCH_DEFAULT> {
   /** Registered name. */
@@ -179,17 +260,87 @@ export class PytorchDefault extends VarianceScalingPreset<typeof PYTORCH_DEFAULT
   }
 }
 
-/** Xavier/Glorot uniform with a gain; see GlorotUniform. */
+/**
+ * Xavier/Glorot uniform with a gain; see GlorotUniform.
+ *
+ * @example
+ * ```ts
+ * import { glorotUniform } from 'tfjs-initializers';
+ *
+ * // standalone usage: a tf.Tensor of the shape, U[-b, b), b = (5/3) sqrt(6 / (256 + 128))
+ * const values = glorotUniform({ gain: 5 / 3, seed: 1 }).apply([256, 128]);
+ * ```
+ */
 export const glorotUniform = (options?: GlorotUniformOptions): GlorotUniform => new GlorotUniform(options);
-/** Xavier/Glorot normal with a gain; see GlorotNormal. */
+/**
+ * Xavier/Glorot normal with a gain; see GlorotNormal.
+ *
+ * @example
+ * ```ts
+ * import { glorotNormal } from 'tfjs-initializers';
+ *
+ * // standalone usage: a tf.Tensor of the shape, std sqrt(2 / (256 + 128))
+ * const values = glorotNormal({ seed: 1 }).apply([256, 128]);
+ * ```
+ */
 export const glorotNormal = (options?: GlorotNormalOptions): GlorotNormal => new GlorotNormal(options);
-/** Kaiming/He uniform, LeakyReLU-slope aware; see HeUniform. */
+/**
+ * Kaiming/He uniform, LeakyReLU-slope aware; see HeUniform.
+ *
+ * @example
+ * ```ts
+ * import { heUniform } from 'tfjs-initializers';
+ *
+ * // standalone usage: a tf.Tensor of the shape, U[-b, b), b = sqrt(6 / ((1 + 0.2^2) 256))
+ * const values = heUniform({ negativeSlope: 0.2, seed: 1 }).apply([256, 128]);
+ * ```
+ */
 export const heUniform = (options?: HeUniformOptions): HeUniform => new HeUniform(options);
-/** Kaiming/He normal, LeakyReLU-slope aware; see HeNormal. */
+/**
+ * Kaiming/He normal, LeakyReLU-slope aware; see HeNormal.
+ *
+ * @example
+ * ```ts
+ * import { heNormal } from 'tfjs-initializers';
+ *
+ * // standalone usage: a tf.Tensor of the shape, std sqrt(2 / ((1 + 0.2^2) 256)) exactly (stock tfjs's heNormal: 0.88x)
+ * const values = heNormal({ negativeSlope: 0.2, seed: 1 }).apply([256, 128]);
+ * ```
+ */
 export const heNormal = (options?: HeNormalOptions): HeNormal => new HeNormal(options);
-/** LeCun uniform; see LeCunUniform. */
+/**
+ * LeCun uniform; see LeCunUniform.
+ *
+ * @example
+ * ```ts
+ * import { leCunUniform } from 'tfjs-initializers';
+ *
+ * // standalone usage: a tf.Tensor of the shape, U[-b, b), b = sqrt(3 / 256)
+ * const values = leCunUniform({ seed: 1 }).apply([256, 128]);
+ * ```
+ */
 export const leCunUniform = (options?: LeCunUniformOptions): LeCunUniform => new LeCunUniform(options);
-/** LeCun normal; see LeCunNormal. */
+/**
+ * LeCun normal; see LeCunNormal.
+ *
+ * @example
+ * ```ts
+ * import { leCunNormal } from 'tfjs-initializers';
+ *
+ * // standalone usage: a tf.Tensor of the shape, std sqrt(1 / 256) exactly
+ * const values = leCunNormal({ seed: 1 }).apply([256, 128]);
+ * ```
+ */
 export const leCunNormal = (options?: LeCunNormalOptions): LeCunNormal => new LeCunNormal(options);
-/** PyTorch's default Linear/Conv kernel init, U[-1/sqrt(fanIn), 1/sqrt(fanIn)); see PytorchDefault. */
+/**
+ * PyTorch's default Linear/Conv kernel init, U[-1/sqrt(fanIn), 1/sqrt(fanIn)); see PytorchDefault.
+ *
+ * @example
+ * ```ts
+ * import { pytorchDefault } from 'tfjs-initializers';
+ *
+ * // standalone usage: a tf.Tensor of the shape, U[-b, b), b = 1 / sqrt(3 * 3 * 16), as PyTorch's nn.Conv2d(16, 32, 3)
+ * const values = pytorchDefault({ seed: 1 }).apply([3, 3, 16, 32]);
+ * ```
+ */
 export const pytorchDefault = (options?: PytorchDefaultOptions): PytorchDefault => new PytorchDefault(options);

@@ -23,6 +23,17 @@ export interface SparseOptions extends OptionsOf<typeof SPEC> {}
  * optimization", ICML 2010): a 2-D [rows, cols] matrix drawn from N(0, std^2), then in every column
  * ceil(s rows) entries, at rows chosen uniformly without replacement, set to 0. In tfjs's Dense
  * layout [in, out] a column is one output unit, so each unit keeps rows - ceil(s rows) random inputs.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { Sparse } from 'tfjs-initializers';
+ *
+ * // usage in a layer; the config round-trips (getConfig / fromConfig), so the model saves and loads
+ * const init = new Sparse({ sparsity: 0.9, std: 0.01, seed: 1 });
+ * const layer = tf.layers.dense({ units: 10, inputShape: [100], kernelInitializer: init });
+ * const copy = Sparse.fromConfig(Sparse, init.getConfig());
+ * ```
  */
 export class Sparse extends ConfiguredInitializer<typeof SPEC> {
   /** Registered name. */
@@ -63,5 +74,15 @@ export class Sparse extends ConfiguredInitializer<typeof SPEC> {
   }
 }
 
-/** Normal weights with a fraction of each column zeroed; see Sparse. */
+/**
+ * Normal weights with a fraction of each column zeroed; see Sparse.
+ *
+ * @example
+ * ```ts
+ * import { sparse } from 'tfjs-initializers';
+ *
+ * // standalone usage: a tf.Tensor of the shape, 90 of the 100 rows of every column zero
+ * const values = sparse({ sparsity: 0.9, std: 0.01, seed: 1 }).apply([100, 10]);
+ * ```
+ */
 export const sparse = (options?: SparseOptions): Sparse => new Sparse(options);

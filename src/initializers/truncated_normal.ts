@@ -40,6 +40,17 @@ const DEFAULT_SIGMAS = 2;
  * (JAX); default +-2 sigma. (For the variance-scaling normal whose std is exact after truncation,
  * use VarianceScaling.) Drawn by rejection when [alpha, beta] holds at least a quarter of the mass,
  * else by inverse CDF, so narrow and far-tail intervals are exact and fast too.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { TruncatedNormal } from 'tfjs-initializers';
+ *
+ * // usage in a layer; the config round-trips (getConfig / fromConfig), so the model saves and loads
+ * const init = new TruncatedNormal({ std: 0.02, a: -0.04, b: 0.04, seed: 1 });
+ * const layer = tf.layers.dense({ units: 768, inputShape: [768], kernelInitializer: init });
+ * const copy = TruncatedNormal.fromConfig(TruncatedNormal, init.getConfig());
+ * ```
  */
 export class TruncatedNormal extends ConfiguredInitializer<typeof SPEC> {
   /** Registered name. */
@@ -94,5 +105,15 @@ export class TruncatedNormal extends ConfiguredInitializer<typeof SPEC> {
   }
 }
 
-/** A normal truncated to bounds; see TruncatedNormal. */
+/**
+ * A normal truncated to bounds; see TruncatedNormal.
+ *
+ * @example
+ * ```ts
+ * import { truncatedNormal } from 'tfjs-initializers';
+ *
+ * // standalone usage: a tf.Tensor of the shape, N(0, 0.02^2) redrawn outside [-0.04, 0.04] (PyTorch's trunc_normal_(w, std=0.02, a=-0.04, b=0.04))
+ * const values = truncatedNormal({ std: 0.02, a: -0.04, b: 0.04, seed: 1 }).apply([768, 768]);
+ * ```
+ */
 export const truncatedNormal = (options?: TruncatedNormalOptions): TruncatedNormal => new TruncatedNormal(options);

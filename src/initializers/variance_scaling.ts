@@ -48,6 +48,17 @@ function gainToScale(raw: Record<string, unknown>): Record<string, unknown> {
  * `variance_scaling`). normal/truncatedNormal: std = sqrt(scale / fan), the truncated
  * normal cut at 2 sigma and rescaled by 1 / 0.8796 so its std is exact; uniform:
  * U[-sqrt(3 scale / fan), sqrt(3 scale / fan)).
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { VarianceScaling } from 'tfjs-initializers';
+ *
+ * // usage in a layer; the config round-trips (getConfig / fromConfig), so the model saves and loads
+ * const init = new VarianceScaling({ scale: 2, mode: 'fanIn', distribution: 'truncatedNormal', seed: 1 });
+ * const layer = tf.layers.dense({ units: 256, inputShape: [512], kernelInitializer: init });
+ * const copy = VarianceScaling.fromConfig(VarianceScaling, init.getConfig());
+ * ```
  */
 export class VarianceScaling extends VarianceScalingPreset<typeof SPEC> {
   /** Registered name. */
@@ -64,5 +75,15 @@ export class VarianceScaling extends VarianceScalingPreset<typeof SPEC> {
   }
 }
 
-/** Var(W) = scale / fan; see VarianceScaling. */
+/**
+ * Var(W) = scale / fan; see VarianceScaling.
+ *
+ * @example
+ * ```ts
+ * import { varianceScaling } from 'tfjs-initializers';
+ *
+ * // standalone usage: a tf.Tensor of the shape, std sqrt(2 / 512) exactly (truncated at 2 sigma, then rescaled)
+ * const values = varianceScaling({ scale: 2, mode: 'fanIn', distribution: 'truncatedNormal', seed: 1 }).apply([512, 256]);
+ * ```
+ */
 export const varianceScaling = (options?: VarianceScalingOptions): VarianceScaling => new VarianceScaling(options);

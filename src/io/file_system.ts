@@ -15,7 +15,7 @@ import { InitializerConfigError, ModelFileError } from '../errors.js';
 /** tf.io's router type, reached through @tensorflow/tfjs alone. */
 type IORouter = Parameters<typeof tf.io.registerSaveRouter>[0];
 
-export const FILE_SCHEME = 'file://';
+const FILE_SCHEME = 'file://';
 const MODEL_JSON = 'model.json';
 const WEIGHTS_BIN = 'weights.bin';
 
@@ -30,14 +30,29 @@ const BYTES_PER_ELEMENT: Readonly<Record<string, number>> = {
 };
 
 /** Bytes a manifest entry occupies, or null where it cannot be known (strings). */
-export function entryBytes(spec: tf.io.WeightsManifestEntry): number | null {
+function entryBytes(spec: tf.io.WeightsManifestEntry): number | null {
   const dtype = spec.quantization?.dtype ?? spec.dtype;
   const width = BYTES_PER_ELEMENT[dtype];
   if (width === undefined) return null;
   return spec.shape.reduce((a, b) => a * b, 1) * width;
 }
 
-/** Writes `data` to `target` through a temporary file in the same folder and a rename. */
+/**
+ * Writes `data` to `target` through a temporary file in the same folder and a rename.
+ *
+ * @example
+ * ```ts
+ * import * as fs from 'fs';
+ * import { writeFileAtomic } from 'tfjs-initializers/node';
+ *
+ * // written under a temporary name, then renamed: a reader never sees half a file
+ * await writeFileAtomic('./notes.txt', 'all or nothing\n');
+ * console.log(fs.readFileSync('./notes.txt', 'utf8').trim());
+ * ```
+ * ```text output
+ * all or nothing
+ * ```
+ */
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
   const temp = path.join(
     path.dirname(target),
@@ -61,7 +76,26 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
   }
 }
 
-/** The model.json text tfjs-node's writer would produce for these artifacts. */
+/**
+ * The model.json text tfjs-node's writer would produce for these artifacts.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { modelJsonText } from 'tfjs-initializers/node';
+ *
+ * const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
+ * await model.save(
+ *   tf.io.withSaveHandler(async (artifacts) => {
+ *     console.log(Object.keys(JSON.parse(modelJsonText(artifacts))).slice(0, 2).join(', '));
+ *     return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+ *   }),
+ * );
+ * ```
+ * ```text output
+ * modelTopology, weightsManifest
+ * ```
+ */
 export function modelJsonText(artifacts: tf.io.ModelArtifacts): string {
   const json: tf.io.ModelJSON = {
     modelTopology: artifacts.modelTopology as object,
@@ -76,7 +110,23 @@ export function modelJsonText(artifacts: tf.io.ModelArtifacts): string {
   return JSON.stringify(json);
 }
 
-/** Saves to and loads from a folder (save) or a model.json path (load). */
+/**
+ * Saves to and loads from a folder (save) or a model.json path (load).
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { NodeFileSystem } from 'tfjs-initializers/node';
+ *
+ * const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
+ * await model.save(new NodeFileSystem('./my-model')); // ./my-model/model.json and weights.bin
+ * const loaded = await tf.loadLayersModel(new NodeFileSystem('./my-model/model.json'));
+ * console.log(loaded.layers[0].getWeights()[0].shape);
+ * ```
+ * ```text output
+ * [ 3, 2 ]
+ * ```
+ */
 export class NodeFileSystem implements tf.io.IOHandler {
   /** The folder to save into, or the model.json to load, as an absolute path. */
   readonly path: string;
@@ -213,12 +263,39 @@ async function readOrExplain(file: string, what: string): Promise<Buffer> {
   }
 }
 
-/** A `file://` handler for `path` (a folder to save into, or a model.json to load). */
+/**
+ * A `file://` handler for `path` (a folder to save into, or a model.json to load).
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { fileSystem } from 'tfjs-initializers/node';
+ *
+ * const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
+ * const result = await model.save(fileSystem('./my-model'));
+ * console.log(result.modelArtifactsInfo.modelTopologyType);
+ * ```
+ * ```text output
+ * JSON
+ * ```
+ */
 export function fileSystem(filePath: string): NodeFileSystem {
   return new NodeFileSystem(filePath);
 }
 
-/** Router for tf.io: claims `file://` URLs. */
+/**
+ * Router for tf.io: claims `file://` URLs.
+ *
+ * @example
+ * ```ts
+ * import { fileSystemRouter } from 'tfjs-initializers/node';
+ *
+ * console.log(fileSystemRouter('file://./my-model') !== null, fileSystemRouter('indexeddb://my-model'));
+ * ```
+ * ```text output
+ * true null
+ * ```
+ */
 export function fileSystemRouter(url: string | string[]): NodeFileSystem | null {
   if (typeof url !== 'string' || !url.startsWith(FILE_SCHEME)) return null;
   return new NodeFileSystem(url.slice(FILE_SCHEME.length));
@@ -227,6 +304,20 @@ export function fileSystemRouter(url: string | string[]): NodeFileSystem | null 
 /**
  * Registers the `file://` router with tf.io unless a handler for `file://` exists
  * already (tfjs-node registers its own; two make model.save fail). Returns whether it registered.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { registerFileSystem } from 'tfjs-initializers/node';
+ *
+ * // importing tfjs-initializers/node registered file:// already (unless tfjs-node had), so this is a no-op
+ * console.log(registerFileSystem());
+ * const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
+ * await model.save('file://./my-model');
+ * ```
+ * ```text output
+ * false
+ * ```
  */
 export function registerFileSystem(): boolean {
   const probe = `${FILE_SCHEME}${path.resolve('.tfjs-initializers-probe')}`;

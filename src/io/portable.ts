@@ -87,6 +87,21 @@ function rewrite(node: Json, where: string, entries: PortableEntry[]): Json {
  * The model's topology with every initializer of this package replaced by a stock tfjs one,
  * and a report of what was translated exactly. Accepts a LayersModel or the topology JSON
  * (`model.toJSON(null, false)`, or `modelTopology` from a model.json).
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { heUniform, toPortable } from 'tfjs-initializers';
+ *
+ * const model = tf.sequential({
+ *   layers: [tf.layers.dense({ units: 8, inputShape: [4], kernelInitializer: heUniform({ seed: 1 }) })],
+ * });
+ * const { modelTopology, entries, loadsWithoutPlugin } = toPortable(model);
+ * console.log(entries[0].stockClassName, entries[0].exact, loadsWithoutPlugin);
+ * ```
+ * ```text output
+ * VarianceScaling true true
+ * ```
  */
 export function toPortable(model: tf.LayersModel | object): PortableResult {
   const topology = (

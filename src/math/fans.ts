@@ -111,7 +111,23 @@ function axisFans(shape: readonly number[], size: number, options: FanOptions): 
   return { fanIn: inSize * receptive, fanOut: outSize * receptive };
 }
 
-/** Fans of `shape` under `options`; see FanLayout for the rules. */
+/**
+ * Fans of `shape` under `options`; see FanLayout for the rules.
+ *
+ * @example
+ * ```ts
+ * import { computeFans } from 'tfjs-initializers';
+ *
+ * console.log(computeFans([784, 256])); // Dense [in, out]
+ * console.log(computeFans([3, 3, 16, 32])); // Conv2D [kh, kw, in, out]: receptive field 9
+ * console.log(computeFans([32, 8, 16], { inAxis: 0, outAxis: [1, 2] })); // attention kernel [d, heads, headDim]
+ * ```
+ * ```text output
+ * { fanIn: 784, fanOut: 256 }
+ * { fanIn: 144, fanOut: 288 }
+ * { fanIn: 32, fanOut: 128 }
+ * ```
+ */
 export function computeFans(shape: readonly number[], options: FanOptions = {}): Fans {
   const size = checkShape(OWNER, shape);
   const layout = options.layout ?? 'auto';

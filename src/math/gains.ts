@@ -49,6 +49,16 @@ function checkFinite(owner: string, field: string, value: unknown): number {
  * leaky_relu: sqrt(2 / (1 + a^2)) with a = `param` (default 0.01); selu: 3/4
  * (chosen by PyTorch for self-normalising nets, not derived).
  * Accepts PyTorch spellings (`leaky_relu`) and tfjs ones (`leakyRelu`).
+ *
+ * @example
+ * ```ts
+ * import { calculateGain } from 'tfjs-initializers';
+ *
+ * console.log(calculateGain('relu').toFixed(4), calculateGain('tanh').toFixed(4), calculateGain('leaky_relu', 0.2).toFixed(4));
+ * ```
+ * ```text output
+ * 1.4142 1.6667 1.3868
+ * ```
  */
 export function calculateGain(nonlinearity: PytorchNonlinearity | string, param?: number): number {
   const key = typeof nonlinearity === 'string' ? normalizeName(nonlinearity) : '';
@@ -111,6 +121,15 @@ export function resolveAlpha(owner: string, activation: ActivationName, alpha: n
  * selu 1 forward (by construction of its constants). It differs from PyTorch's table
  * where that table is a convention: tanh gives 1.5925 forward (PyTorch: 5/3), sigmoid
  * gives 1.8462 forward (PyTorch: 1; sigmoid's output has mean 1/2 and slope at most 1/4).
+ *
+ * @example
+ * ```ts
+ * import { varianceGain } from 'tfjs-initializers';
+ *
+ * // exact, where PyTorch's table is a convention: tanh 1.5925 (PyTorch 5/3)
+ * console.log(varianceGain('tanh').toFixed(4), varianceGain('gelu').toFixed(4), varianceGain('leakyRelu', { alpha: 0.2 }).toFixed(4));
+ * console.log(varianceGain('tanh', { mode: 'fanOut' }).toFixed(4)); // preserves gradients instead
+ * ```
  */
 export function varianceGain(activation: ActivationName | string, options: VarianceGainOptions = {}): number {
   const owner = 'varianceGain';

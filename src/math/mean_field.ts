@@ -21,11 +21,24 @@ export interface MeanFieldActivation {
   alpha?: number;
 }
 
+/** An activation name (`'relu'`), or the name with its alpha (`{activation: 'leakyRelu', alpha: 0.2}`). */
+export type MeanFieldInput = ActivationName | string | MeanFieldActivation;
+
 const OWNER = 'meanField';
 
-function resolved(a: MeanFieldActivation): { phi: ReturnType<typeof scalarActivation>; kinks: readonly number[] } {
-  const name = canonicalActivation(a.activation, OWNER);
-  const alpha = resolveAlpha(OWNER, name, a.alpha);
+function resolved(a: MeanFieldInput): { phi: ReturnType<typeof scalarActivation>; kinks: readonly number[] } {
+  const given: unknown = a;
+  if (typeof given !== 'string' && (typeof given !== 'object' || given === null || !('activation' in given))) {
+    throw new InitializerConfigError(
+      OWNER,
+      'the activation (first argument)',
+      given,
+      "an activation name such as 'relu', or {activation: 'leakyRelu', alpha: 0.2}",
+    );
+  }
+  const spec = typeof a === 'string' ? { activation: a } : a;
+  const name = canonicalActivation(spec.activation, OWNER);
+  const alpha = resolveAlpha(OWNER, name, spec.alpha);
   return { phi: scalarActivation(name, alpha), kinks: ACTIVATION_KINKS[name] ?? [] };
 }
 
@@ -45,7 +58,7 @@ function secondMoment(g: (x: number) => number, q: number, kinks: readonly numbe
 }
 
 /** q' = sigma_w^2 E[phi(sqrt(q) z)^2] + sigma_b^2: the next layer's pre-activation second moment. */
-export function lengthMap(a: MeanFieldActivation, sigmaW2: number, sigmaB2: number, q: number): number {
+export function lengthMap(a: MeanFieldInput, sigmaW2: number, sigmaB2: number, q: number): number {
   check('sigmaW2', sigmaW2, 0);
   check('sigmaB2', sigmaB2, 0);
   check('q', q, 0);
@@ -54,7 +67,7 @@ export function lengthMap(a: MeanFieldActivation, sigmaW2: number, sigmaB2: numb
 }
 
 /** chi_1 = sigma_w^2 E[phi'(sqrt(q) z)^2]: the per-layer growth of a small perturbation at second moment q. */
-export function chi1(a: MeanFieldActivation, sigmaW2: number, q: number): number {
+export function chi1(a: MeanFieldInput, sigmaW2: number, q: number): number {
   check('sigmaW2', sigmaW2, 0);
   if (!(q >= 0)) throw new InitializerConfigError(OWNER, 'q', q, 'a number >= 0 (Infinity: the limit of large q)');
   const { phi, kinks } = resolved(a);
@@ -70,7 +83,7 @@ const Q_MIN = 1e-12;
  * lengthMap(q) - q (0 when the map contracts every q above 1e-12 toward 0, e.g. tanh with sigma_b = 0 and sigma_w^2 <= 1),
  * or Infinity when q grows without bound (e.g. relu with sigma_w^2 > 2). Found by bracketing and bisection.
  */
-export function fixedPoint(a: MeanFieldActivation, sigmaW2: number, sigmaB2: number): number {
+export function fixedPoint(a: MeanFieldInput, sigmaW2: number, sigmaB2: number): number {
   const g = (q: number): number => lengthMap(a, sigmaW2, sigmaB2, q) - q;
   let hi = 1;
   while (g(hi) > 0) {
@@ -102,7 +115,7 @@ export interface CriticalPoint {
  * never crosses 1 for sigma_w^2 in [1e-3, 1e3]. tanh: sigma_w^2 = 1 at sigma_b^2 = 0, rising with sigma_b^2;
  * relu: 2 (at sigma_b^2 = 0).
  */
-export function edgeOfChaos(a: MeanFieldActivation, sigmaB2: number): CriticalPoint | null {
+export function edgeOfChaos(a: MeanFieldInput, sigmaB2: number): CriticalPoint | null {
   check('sigmaB2', sigmaB2, 0);
   const h = (logW: number): number => {
     const w = Math.exp(logW);
@@ -132,5 +145,20 @@ export interface MeanField {
   edgeOfChaos: typeof edgeOfChaos;
 }
 
-/** The mean-field map of wide random networks: length map, fixed point, chi_1, edge of chaos. */
+/**
+ * The mean-field map of wide random networks: length map, fixed point, chi_1, edge of chaos.
+ *
+ * @example
+ * ```ts
+ * import { meanField } from 'tfjs-initializers';
+ *
+ * const edge = meanField.edgeOfChaos('tanh', 0.05); // sigma_w^2 where chi_1 = 1 at sigma_b^2 = 0.05
+ * console.log(edge?.sigmaW2.toFixed(5), edge?.q.toFixed(5));
+ * console.log(meanField.lengthMap({ activation: 'leakyRelu', alpha: 0.2 }, 2, 0, 1).toFixed(4));
+ * ```
+ * ```text output
+ * 1.76095 0.57005
+ * 1.0400
+ * ```
+ */
 export const meanField: MeanField = { lengthMap, fixedPoint, chi1, edgeOfChaos };

@@ -13,7 +13,7 @@ const { SQRT2 } = Math;
  * positive (Abramowitz & Stegun 7.1.6); |x| >= 3: the continued fraction of
  * A&S 7.1.14, evaluated by the modified Lentz method.
  */
-export function erfc(x: number): number {
+function erfc(x: number): number {
   if (x !== x) return NaN; // NaN (a global lookup of Number is slow in a vm context)
   const ax = abs(x);
   if (ax < 3) {

@@ -53,6 +53,13 @@ export interface LayerInitReport {
   fan?: number;
   /** The std drawn (for a constant: 0). */
   std?: number;
+  /**
+   * Residual `preserve`: predictSignal's second moment of the stream entering the block (per element, averaged over
+   * channels), from which the factor was chosen.
+   */
+  predictedInputSecondMoment?: number;
+  /** Residual rules: the multiplier applied to this weight after the local rule drew it. */
+  factor?: number;
   /** What was set, where a std does not say it: "orthogonal, one block per gate (4)", "forget gate 1", "ones". */
   note?: string;
   /** Why the layer (or weight) was left untouched. */
@@ -295,9 +302,11 @@ export function planLayer(
         if (o.rule === 'pytorchDefault') {
           const bound = role.cell ? 1 / Math.sqrt(shape[0] / CELL_GATES[role.cell]) : pytorchBound;
           if (bound > 0) {
+            const fan = Math.round(1 / bound ** 2);
             add(() => uniformValues(shape, bound, seed), {
+              fan,
               std: bound / Math.sqrt(3),
-              note: `U[-${bound.toPrecision(4)}, +)`,
+              note: `U(-b, b), b = 1/sqrt(${role.cell ? 'units' : "the kernel's fanIn"} ${fan}) = ${bound.toPrecision(4)}`,
             });
             break;
           }

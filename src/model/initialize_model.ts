@@ -42,8 +42,8 @@ const OWNER = 'initializeModel';
 const SPEC = defineOptions({
   /**
    * `he` (default): input-side nonlinearity for fanIn, output-side for fanOut; `pytorch`: output-side always;
-   * `pytorchDefault`: what PyTorch's constructors draw (Linear/Conv kernel and bias U[-1/sqrt(fanIn), +), LSTM/GRU/RNN
-   * every weight U[-1/sqrt(units), +), Embedding N(0, 1), normalization 1 and 0); `deltaOrthogonal`: for plain
+   * `pytorchDefault`: what PyTorch's constructors draw (Linear/Conv kernel and bias U(-1/sqrt(fanIn), 1/sqrt(fanIn)), LSTM/GRU/RNN
+   * every weight U(-1/sqrt(units), 1/sqrt(units)), Embedding N(0, 1), normalization 1 and 0); `deltaOrthogonal`: for plain
    * conv chains, each kernel at the edge of chaos of the activation after it (meanField.edgeOfChaos at sigma_b^2 =
    * `biasVariance`): Conv kernels delta-orthogonal and Dense kernels orthogonal, both with gain sqrt(sigma_w^2),
    * biases N(0, sigma_b^2) (Xiao et al. 2018).
@@ -127,9 +127,22 @@ function slopeOf(layer: Layer, slot: WeightSlot, shape: number[]): { values: Flo
  *
  * @example
  * ```ts
- * const model = tf.sequential({ layers: [tf.layers.dense({ units: 64, inputShape: [32], activation: 'relu' }), tf.layers.dense({ units: 10 })] });
+ * import * as tf from '@tensorflow/tfjs';
+ * import { initializeModel } from 'tfjs-initializers';
+ *
+ * const model = tf.sequential({
+ *   layers: [
+ *     tf.layers.dense({ units: 64, inputShape: [32], activation: 'relu' }),
+ *     tf.layers.dense({ units: 64, activation: 'relu' }),
+ *     tf.layers.dense({ units: 10, activation: 'softmax' }),
+ *   ],
+ * });
  * const rows = initializeModel(model, { seed: 1 });
- * rows[0]; // { layer: 'dense_Dense1', role: 'kernel', activation: 'data from model input', gain: 1, fan: 32, std: 0.1767... }
+ * const first = rows[0];
+ * console.log(first.role, first.activation, first.gain, first.fan, first.std?.toFixed(4));
+ * ```
+ * ```text output
+ * kernel data from model input 1 32 0.1768
  * ```
  */
 export function initializeModel(model: tf.LayersModel, options: InitializeModelOptions = {}): LayerInitReport[] {

@@ -25,9 +25,20 @@ export interface SampleInputsOptions extends OptionsOf<typeof SPEC> {}
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { sampleInputs, signalPropagation } from 'tfjs-initializers';
+ *
+ * // token ids for an Embedding input, standard-normal values otherwise
+ * const model = tf.sequential({
+ *   layers: [tf.layers.embedding({ inputDim: 1000, outputDim: 16, inputLength: 20 }), tf.layers.lstm({ units: 8 })],
+ * });
  * const [x] = sampleInputs(model, 64, { seed: 1 });
+ * console.log(x.dtype, x.shape);
  * const report = signalPropagation(model, x);
  * x.dispose();
+ * ```
+ * ```text output
+ * int32 [ 64, 20 ]
  * ```
  */
 export function sampleInputs(model: tf.LayersModel, batch: number, options: SampleInputsOptions = {}): tf.Tensor[] {

@@ -152,6 +152,27 @@ function targetsOf(graph: ModelGraph, o: ConfigOf<typeof SPEC>): { scaled: Set<L
  * Runs LSUV in place on a built model with a batch of inputs; returns one row per scaled layer (and per reset
  * BatchNorm and frozen layer). Options and batch are checked before any weight changes; if anything fails part way,
  * the model is left exactly as it was.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { lsuv } from 'tfjs-initializers';
+ *
+ * const model = tf.sequential({
+ *   layers: [
+ *     tf.layers.dense({ units: 64, inputShape: [32], activation: 'relu' }),
+ *     tf.layers.dense({ units: 64, activation: 'relu' }),
+ *     tf.layers.dense({ units: 10, activation: 'softmax' }),
+ *   ],
+ * });
+ * const batch = tf.randomNormal([256, 32], 0, 1, 'float32', 1);
+ * const rows = lsuv(model, batch, { seed: 1 });
+ * console.log(rows.map((r) => `${r.layer}: ${r.converged ? 'converged' : 'not converged'}`).length);
+ * batch.dispose();
+ * ```
+ * ```text output
+ * 3
+ * ```
  */
 export function lsuv(
   model: tf.LayersModel,

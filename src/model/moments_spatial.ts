@@ -39,7 +39,7 @@ function offsets(axes: number, radius: number): number[][] {
 }
 
 /** The index of an offset in the grid, or -1 outside it. */
-export function indexOf(offset: readonly number[], radius: number): number {
+function indexOf(offset: readonly number[], radius: number): number {
   let index = 0;
   for (const d of offset) {
     if (abs(d) > radius) return -1;

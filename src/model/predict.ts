@@ -183,6 +183,23 @@ export class Propagation {
  * zero-mean with second moment `inputSecondMoment` (default 1) per feature. Returns a row per layer call, in
  * topological order (nested models' layers in place of the model); layers it cannot predict (and everything
  * downstream) have `secondMoment: null` and a note saying why. It only reads the model.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { initializeModel, predictSignal } from 'tfjs-initializers';
+ *
+ * const model = tf.sequential({
+ *   layers: [
+ *     tf.layers.dense({ units: 64, inputShape: [32], activation: 'relu' }),
+ *     tf.layers.dense({ units: 64, activation: 'relu' }),
+ *     tf.layers.dense({ units: 10, activation: 'softmax' }),
+ *   ],
+ * });
+ * initializeModel(model, { seed: 1 });
+ * // no data: E[y^2] of every layer from the weights, for a unit-second-moment input
+ * for (const row of predictSignal(model)) console.log(row.layer, row.secondMoment?.toFixed(3));
+ * ```
  */
 export function predictSignal(model: tf.LayersModel, options: PredictSignalOptions = {}): PredictedLayer[] {
   checkModel(OWNER, model);

@@ -15,7 +15,7 @@ import { Progress } from './transaction.js';
 type Layer = tf.layers.Layer;
 
 /** A weight that closes a branch: the gamma of a normalization after its last kernel, or that kernel. */
-export interface ClosingWeight {
+interface ClosingWeight {
   node: GraphNode;
   index: number;
   /** `gamma` or `kernel`. */
@@ -60,6 +60,7 @@ export function residualFactors(
     const row = reports.find((r) => r.layer === node.name && r.weight === node.layer.weights[index].originalName);
     if (row) {
       row.note = row.note ? `${row.note}; ${text}` : text;
+      row.factor = factor;
       if (row.std !== undefined) row.std *= Math.abs(factor);
     }
   };
@@ -172,6 +173,8 @@ export function preserveResidualStream(
         (r) => r.layer === closing.node.name && r.weight === closing.node.layer.weights[closing.index].originalName,
       );
       if (row) {
+        row.predictedInputSecondMoment = skip.m2.reduce((a, v) => a + v, 0) / skip.m2.length;
+        row.factor = c;
         row.note = `residual 'preserve': ${closing.kind} scaled by ${c.toPrecision(4)} so the block adds ${achieved.toPrecision(3)} of the stream's predicted second moment (target 1/${L})`;
         if (row.std !== undefined) row.std *= c;
       }

@@ -22,7 +22,7 @@ import { runGraph, runNode } from './executor.js';
 import { FoundActivation, GraphNode, ModelGraph, activationAfter, cachedReader, modelGraph } from './graph.js';
 import { activationOption } from './layers/common.js';
 import { ensureGradientKernels } from './gradient_kernels.js';
-import { UNSTABLE_AMPLIFICATION, predictSignal } from './predict.js';
+import { PredictedLayer, UNSTABLE_AMPLIFICATION, predictSignal } from './predict.js';
 import { disposeTwin, fusesActivation, inputProjection, linearTwin, tensorStats, tensorSums } from './probe.js';
 import { outputKernel } from './roles.js';
 import { Progress, checkModel, readOnly } from './transaction.js';
@@ -51,6 +51,11 @@ export interface SignalLayer {
   postSecondMoment: number;
   /** predictSignal's data-free prediction of postSecondMoment, or null where it has none. */
   predictedSecondMoment: number | null;
+  /**
+   * predictSignal's prediction of postStd: sqrt(E[y^2] - E[y]^2) over the output's elements, comparable with
+   * postStd (the root second moment is not: a relu output has a mean), or null where it has none.
+   */
+  predictedStd: number | null;
   /** Std of dLoss/dKernel (backward; null without labels). */
   gradKernelStd: number | null;
   /** Std of dLoss/dPreActivation per example (backward; null without labels). */
@@ -113,6 +118,10 @@ function lossOf(kind: Options['loss'], y: tf.Tensor, p: tf.Tensor): tf.Scalar {
     ? (tf.losses.meanSquaredError(y, p) as tf.Scalar)
     : (tf.metrics.categoricalCrossentropy(y, p).mean() as tf.Scalar);
 }
+
+/** sqrt(E[y^2] - E[y]^2) of a prediction, or null. */
+const predictedStd = (p: PredictedLayer | undefined): number | null =>
+  p?.secondMoment == null || p.mean === null ? null : Math.sqrt(Math.max(0, p.secondMoment - p.mean * p.mean));
 
 const elements = (shape: tf.Shape): number => shape.slice(1).reduce<number>((a, b) => a * (b ?? 1), 1);
 
@@ -183,9 +192,21 @@ class Sums {
  *
  * @example
  * ```ts
- * const x = tf.randomNormal([256, 784]);
- * const { layers, vanishing } = signalPropagation(model, x);
- * layers.map((r) => [r.layer, r.postStd, r.predictedSecondMoment]);
+ * import * as tf from '@tensorflow/tfjs';
+ * import { signalPropagation } from 'tfjs-initializers';
+ *
+ * const model = tf.sequential({
+ *   layers: [
+ *     tf.layers.dense({ units: 64, inputShape: [32], activation: 'relu' }),
+ *     tf.layers.dense({ units: 64, activation: 'relu' }),
+ *     tf.layers.dense({ units: 10, activation: 'softmax' }),
+ *   ],
+ * });
+ * const x = tf.randomNormal([256, 32], 0, 1, 'float32', 1);
+ * const { layers, vanishing, exploding } = signalPropagation(model, x);
+ * for (const r of layers) console.log(r.layer, r.postStd.toFixed(3), r.predictedStd?.toFixed(3), r.flags.join(', '));
+ * console.log(vanishing.length, exploding.length);
+ * x.dispose();
  * ```
  */
 export function signalPropagation(
@@ -320,6 +341,7 @@ function measure(
         postStd: postS.std,
         postSecondMoment: postS.secondMoment,
         predictedSecondMoment: prediction?.secondMoment ?? null,
+        predictedStd: predictedStd(prediction),
         gradKernelStd: k ? tensorStats(k).std : null,
         gradPreStd: g ? g.std : null,
         flags: (prediction?.amplification ?? 0) > UNSTABLE_AMPLIFICATION ? ['prediction unstable'] : [],

@@ -63,5 +63,20 @@ const helpers: SignalMoments = {
   average,
 };
 
-/** Moment helpers for a user's moment rule (registerLayerRule): see SignalMoments. */
+/**
+ * Moment helpers for a user's moment rule (registerLayerRule): see SignalMoments.
+ *
+ * @example
+ * ```ts
+ * import { signalMoments } from 'tfjs-initializers';
+ *
+ * // 4 zero-mean channels of unit second moment, through relu: E[y] = 1/sqrt(2 pi), E[y^2] = 1/2 per channel
+ * const x = signalMoments.centred(4, 1);
+ * const y = signalMoments.throughActivation(x, 'relu', 0);
+ * console.log(y.mean[0].toFixed(4), y.m2[0].toFixed(4));
+ * ```
+ * ```text output
+ * 0.3989 0.5000
+ * ```
+ */
 export const signalMoments: SignalMoments = Object.freeze(helpers);

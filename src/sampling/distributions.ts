@@ -17,7 +17,7 @@ const { abs, exp, fround, imul, log, max, min, sqrt } = Math;
  */
 export const TRUNCATED_NORMAL_STD = 0.87962566103423978;
 /** Truncation bound of the truncated normal, in standard deviations. */
-export const TRUNCATION_BOUND = 2;
+const TRUNCATION_BOUND = 2;
 
 const LAYERS = 128;
 /** Right edge of the base layer, and the volume of each layer (Marsaglia & Tsang 2000, RNOR). */

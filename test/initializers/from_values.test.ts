@@ -41,7 +41,47 @@ describe('FromValues', () => {
     });
   });
 
+  it('takes number arrays, nested arrays, typed arrays and tensors, copied (the tensor stays alive)', () => {
+    const before = tf.memory().numTensors;
+    const t = tf.tensor2d([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    const forms: Array<[string, FromValues, number[] | null]> = [
+      ['numbers alone', fromValues([1, 2, 3, 4, 5, 6]), null],
+      [
+        'nested arrays',
+        fromValues([
+          [1, 2, 3],
+          [4, 5, 6],
+        ]),
+        [2, 3],
+      ],
+      ['a Float32Array', fromValues({ values: Float32Array.from([1, 2, 3, 4, 5, 6]) }), null],
+      [
+        'a Float64Array with a shape',
+        fromValues({ values: Float64Array.from([1, 2, 3, 4, 5, 6]), shape: [3, 2] }),
+        [3, 2],
+      ],
+      ['a tensor', fromValues(t), [2, 3]],
+      ['a tensor in the options', fromValues({ values: t }), [2, 3]],
+    ];
+    expect(t.isDisposed).toBe(false);
+    t.dispose();
+    for (const [, init, shape] of forms) {
+      expect(init.getConfig()).toEqual({ values: [1, 2, 3, 4, 5, 6], shape });
+      // getConfig / fromConfig stay symmetric: the config holds plain numbers
+      expect(new FromValues(init.getConfig() as never).getConfig()).toEqual(init.getConfig());
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   const bad: Array<[string, () => unknown, RegExp]> = [
+    [
+      'ragged nested arrays',
+      () => fromValues([[1, 2], [3]]),
+      /values must be nested arrays of one shape \(the first entries give \[2, 2\]\), or flat values with a shape/,
+    ],
     [
       'no values',
       () => new FromValues({} as never),

@@ -81,6 +81,21 @@ describe('mean field (Poole et al. 2016; Schoenholz et al. 2017)', () => {
     expect(() => meanField.lengthMap(tanh, -1, 0, 1)).toThrow(InitializerConfigError);
     expect(() => meanField.lengthMap(tanh, 1, 0, -1)).toThrow(/meanField: q must be a finite number >= 0; got -1/);
     expect(() => meanField.chi1({ activation: 'softmax' }, 1, 1)).toThrow(/activation must be one of/);
+    // a likely misuse: a number or an object without `activation` where the activation goes
+    expect(() => meanField.lengthMap(2 as never, 0.1, 0.7, 1)).toThrow(
+      /meanField: the activation \(first argument\) must be an activation name such as 'relu', or \{activation: 'leakyRelu', alpha: 0.2\}; got 2/,
+    );
+    expect(() => meanField.fixedPoint({ alpha: 0.2 } as never, 1, 0)).toThrow(/the activation \(first argument\)/);
+  });
+
+  it('takes an activation name or {activation, alpha}, with the same results', () => {
+    expect(meanField.lengthMap('relu', 2, 0.1, 0.7)).toBe(meanField.lengthMap(relu, 2, 0.1, 0.7));
+    expect(meanField.chi1('tanh', 1.5, 0.3)).toBe(meanField.chi1(tanh, 1.5, 0.3));
+    expect(meanField.edgeOfChaos('leaky_relu', 0)).toEqual(meanField.edgeOfChaos({ activation: 'leakyRelu' }, 0));
+    // leakyRelu's default alpha (tfjs's 0.3) differs from alpha 0.2: the spelled-out form carries it
+    expect(meanField.fixedPoint({ activation: 'leakyRelu', alpha: 0.2 }, 1.5, 0.1)).not.toBe(
+      meanField.fixedPoint('leakyRelu', 1.5, 0.1),
+    );
   });
 });
 

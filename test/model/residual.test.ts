@@ -62,6 +62,13 @@ describe("initializeModel's residual rules on 50 blocks (width 128, batch 256)",
         }
         expect(rows.some((r) => r.note?.startsWith(`residual '${residual}'`))).toBe(true);
       }
+      if (residual === 'preserve') {
+        // each closing row carries the stream's predicted second moment as a number: it grows by 1 + 1/L per block,
+        // the share 'preserve' solves for (under the prediction, so to the prediction's rounding: 0.5%)
+        const m = rows.filter((r) => r.factor !== undefined).map((r) => r.predictedInputSecondMoment as number);
+        expect(m).toHaveLength(50);
+        for (let b = 1; b < m.length; b++) expect(Math.abs(m[b] / m[b - 1] - (1 + 1 / 50))).toBeLessThan(0.005);
+      }
       input.dispose();
       model.dispose();
     }

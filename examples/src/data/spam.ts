@@ -8,7 +8,7 @@
 import { Dataset } from './dataset';
 import { stratifiedSplit } from './split';
 
-export interface Message {
+interface Message {
   group: string;
   text: string;
 }

@@ -72,13 +72,39 @@ const FIELDS: Readonly<Record<keyof LayerRule, 'function' | readonly string[] | 
  *
  * @example
  * ```ts
- * registerLayerRule('MyScale', {
+ * import * as tf from '@tensorflow/tfjs';
+ * import { predictSignal, registerLayerRule, signalMoments } from 'tfjs-initializers';
+ *
+ * // a user's layer: multiplies its input by a fixed factor
+ * class ScaleBy extends tf.layers.Layer {
+ *   static className = 'ScaleBy';
+ *   factor: number;
+ *   constructor(config: { factor: number }) {
+ *     super({});
+ *     this.factor = config.factor;
+ *   }
+ *   call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+ *     return tf.mul(Array.isArray(inputs) ? inputs[0] : inputs, this.factor);
+ *   }
+ *   getConfig() {
+ *     return { ...super.getConfig(), factor: this.factor };
+ *   }
+ * }
+ * tf.serialization.registerClass(ScaleBy);
+ *
+ * // how the signal passes it: means times the factor, second moments times its square
+ * registerLayerRule('ScaleBy', {
  *   passes: 'through',
  *   moments: ({ inputs, layer }) => {
- *     const s = (layer as MyScale).factor;
- *     return { moments: signalMoments.scale(inputs[0], s, s * s) };
+ *     const f = (layer as unknown as ScaleBy).factor;
+ *     return { moments: signalMoments.scale(inputs[0], f, f * f), exact: true };
  *   },
  * });
+ * const model = tf.sequential({ layers: [tf.layers.dense({ units: 64, inputShape: [64] }), new ScaleBy({ factor: 2 })] });
+ * console.log(predictSignal(model).map((r) => r.className).join(' > '));
+ * ```
+ * ```text output
+ * InputLayer > Dense > ScaleBy
  * ```
  */
 export function registerLayerRule(className: string, rule: LayerRule): void {
@@ -118,7 +144,20 @@ export function registerLayerRule(className: string, rule: LayerRule): void {
   user.set(className, { ...rule });
 }
 
-/** Removes a rule registered with registerLayerRule (the built-in rule, if any, applies again). */
+/**
+ * Removes a rule registered with registerLayerRule (the built-in rule, if any, applies again).
+ *
+ * @example
+ * ```ts
+ * import { registerLayerRule, unregisterLayerRule } from 'tfjs-initializers';
+ *
+ * registerLayerRule('MyPassThrough', { passes: 'through' });
+ * console.log(unregisterLayerRule('MyPassThrough'), unregisterLayerRule('MyPassThrough'));
+ * ```
+ * ```text output
+ * true false
+ * ```
+ */
 export function unregisterLayerRule(className: string): boolean {
   return user.delete(className);
 }
