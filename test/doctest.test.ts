@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { DocBlock, readmeBlocks, runBlock, sourceExamples } from './doctest';
+import { DocBlock, readmeBlocks, runBlock, sourceExamples, typeCheck } from './doctest';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -68,4 +68,22 @@ describe('@example blocks', () => {
         check(block));
     }
   }
+});
+
+describe('TypeScript blocks', () => {
+  it("type-check under strict, as a user's project would compile them", () => {
+    const blocks = [...readmeBlocks(), ...[...sourceExamples().values()].flat()].filter(
+      (b) => b.language === 'ts' && !b.fragment,
+    );
+    expect(blocks.length).toBeGreaterThan(50);
+    expect(typeCheck(blocks)).toEqual([]);
+    // and the check bites: a misspelt option is a type error, named by its block and line
+    const wrong: DocBlock = {
+      where: 'probe',
+      language: 'ts',
+      code: "import { heNormal } from 'tfjs-initializers';\n\nheNormal({ negativeSlop: 0.2 });",
+      fragment: false,
+    };
+    expect(typeCheck([wrong])).toEqual([expect.stringMatching(/^probe, line 3 of the block: .*'negativeSlop'/)]);
+  });
 });

@@ -152,3 +152,44 @@ export async function runBlock(block: DocBlock, requireFn: NodeRequire, file: st
   await body(requireFn, module, module.exports, quietConsole, file, path.dirname(file));
   return { printed: lines.join('\n') };
 }
+
+/**
+ * Type-checks the TypeScript blocks as a user's strict project would (each block a module; the package name
+ * resolved to the sources); returns one line per error, prefixed with the block's place.
+ */
+export function typeCheck(blocks: readonly DocBlock[]): string[] {
+  const dir = fs.mkdtempSync(path.join(root, '.tmp', 'doctest-'));
+  try {
+    const files = blocks.map((b, i) => {
+      const file = path.join(dir, `block${i}.ts`);
+      fs.writeFileSync(file, b.code);
+      return file;
+    });
+    const program = ts.createProgram(files, {
+      strict: true,
+      noEmit: true,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.ES2022,
+      moduleResolution: ts.ModuleResolutionKind.Node10,
+      esModuleInterop: true,
+      skipLibCheck: true,
+      lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
+      types: ['node'],
+      typeRoots: [path.join(root, 'node_modules', '@types')],
+      baseUrl: root,
+      paths: {
+        'tfjs-initializers': ['src/index.ts'],
+        'tfjs-initializers/node': ['src/node.ts'],
+      },
+    });
+    return ts.getPreEmitDiagnostics(program).flatMap((d) => {
+      const index = d.file ? files.indexOf(d.file.fileName) : -1;
+      if (d.file && index < 0) return []; // the library's own files: its lint type-checks them
+      const at = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line + 1 : 0;
+      const where = index >= 0 ? `${blocks[index].where}, line ${at} of the block` : 'options';
+      return [`${where}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`];
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

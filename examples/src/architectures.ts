@@ -164,3 +164,31 @@ export function inceptionLike(options: ArchitectureOptions & { modules?: number 
   }
   return finish(input, head(h, classes), 'inception_like', frozenBackbone);
 }
+
+/**
+ * VGG-style (Simonyan & Zisserman 2015) without normalization: `depth` 3x3 `same` convs with ReLU in `stages` stages,
+ * each stage ending in 2x2 pooling (`pooling`: average or max), channels doubling per stage from 8 x width; global
+ * average pooling and a softmax Dense. Nothing renormalizes the signal: its scale at depth is the init's alone.
+ */
+export function vggLike(
+  options: Pick<ArchitectureOptions, 'size' | 'classes' | 'width'> & {
+    depth?: number;
+    stages?: number;
+    pooling?: 'average' | 'max';
+  } = {},
+): tf.LayersModel {
+  const { size = 32, classes = 10, width = 1, depth = 30, stages = 3, pooling = 'average' } = options;
+  const input = tf.input({ shape: [size, size, 3] });
+  let h = input;
+  for (let s = 0, done = 0; s < stages; s++) {
+    const convs = Math.round(((s + 1) * depth) / stages) - done;
+    for (let i = 0; i < convs; i++, done++) {
+      const filters = Math.round(8 * width * 2 ** s);
+      h = apply(tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', activation: 'relu' }), h);
+    }
+    const pool =
+      pooling === 'max' ? tf.layers.maxPooling2d({ poolSize: 2 }) : tf.layers.averagePooling2d({ poolSize: 2 });
+    h = apply(pool, h);
+  }
+  return finish(input, head(h, classes), `vgg_like_${pooling}`, false);
+}

@@ -111,6 +111,15 @@ export const ARMS: readonly Arm[] = [
       initializeModel(model, { seed, rule });
     },
   })),
+  {
+    name: 'init-model-predicted',
+    description:
+      "ours initializeModel with rule 'predicted': the He draw, each kernel then scaled so predictSignal's pre-activation second moment is 1 (no data)",
+    kernel: () => 'zeros',
+    prepare: (model, _batch, seed) => {
+      initializeModel(model, { seed, rule: 'predicted' });
+    },
+  },
   ...(['preserve', 'zero', 'fixup', 'depth'] as const).map((residual): Arm => ({
     name: `residual-${residual}`,
     description: `ours initializeModel with residual: '${residual}' (the local rule elsewhere)`,

@@ -32,7 +32,7 @@ import {
 import { shortName } from './layers/common.js';
 import { LayerContext, LayerInitReport, PlannedDraw, planLayer } from './init_plan.js';
 import { ResidualBlock, residualBlocks } from './residual.js';
-import { preserveResidualStream, residualFactors } from './residual_init.js';
+import { residualFactors, scaleByPrediction } from './residual_init.js';
 import { WeightSlot, weightSlots } from './roles.js';
 import { Progress, checkModel, guarded, withRollback } from './transaction.js';
 
@@ -46,9 +46,11 @@ const SPEC = defineOptions({
    * every weight U(-1/sqrt(units), 1/sqrt(units)), Embedding N(0, 1), normalization 1 and 0); `deltaOrthogonal`: for plain
    * conv chains, each kernel at the edge of chaos of the activation after it (meanField.edgeOfChaos at sigma_b^2 =
    * `biasVariance`): Conv kernels delta-orthogonal and Dense kernels orthogonal, both with gain sqrt(sigma_w^2),
-   * biases N(0, sigma_b^2) (Xiao et al. 2018).
+   * biases N(0, sigma_b^2) (Xiao et al. 2018); `predicted`: the `he` draw, then, in topological order, each kernel
+   * scaled so the predicted second moment of its pre-activation (predictSignal, inference mode, no data) is 1, and
+   * each residual block's closing weight so the block adds 1 / L of the stream's (as `residual: 'preserve'`).
    */
-  rule: choice(['he', 'pytorch', 'pytorchDefault', 'deltaOrthogonal'], 'he'),
+  rule: choice(['he', 'pytorch', 'pytorchDefault', 'deltaOrthogonal', 'predicted'], 'he'),
   /** `fanIn` (default) keeps activations, `fanOut` keeps gradients. */
   mode: choice(GAIN_MODES, 'fanIn'),
   /** Gain formula: `variance` (exact, default) or `pytorch` (calculateGain). */
@@ -151,6 +153,10 @@ export function initializeModel(model: tf.LayersModel, options: InitializeModelO
   if (o.forgetBias === 'chrono' && o.maxTimescale === null) {
     throw new InitializerConfigError(OWNER, 'maxTimescale', null, "a number >= 2 with forgetBias 'chrono'");
   }
+  if (o.rule === 'predicted' && o.residual !== 'none' && o.residual !== 'preserve') {
+    const allowed = "'none' or 'preserve' with rule 'predicted' (it scales residual blocks as 'preserve' does)";
+    throw new InitializerConfigError(OWNER, 'residual', o.residual, allowed);
+  }
   if (o.biasVariance !== null && o.rule !== 'deltaOrthogonal') {
     throw new InitializerConfigError(OWNER, 'biasVariance', o.biasVariance, "absent unless rule is 'deltaOrthogonal'");
   }
@@ -172,13 +178,19 @@ export function initializeModel(model: tf.LayersModel, options: InitializeModelO
         tf.dispose(made.map(([, t]) => t));
       }
     }
-    if (o.residual === 'preserve' && blocks.length > 0)
-      preserveResidualStream(graph, blocks, reports, progress, writable);
+    if (o.rule === 'predicted') scaleByPrediction(graph, blocks, reports, progress, writable, PREDICTED);
+    else if (o.residual === 'preserve' && blocks.length > 0)
+      scaleByPrediction(graph, blocks, reports, progress, writable, PRESERVE);
   });
   return reports;
 }
 
 type Options = ReturnType<typeof parseOptions<typeof SPEC>>;
+
+/** `rule: 'predicted'`: every kernel and every block, on the inference-mode prediction (the modes agree then). */
+const PREDICTED = { units: true, training: false } as const;
+/** `residual: 'preserve'`: the blocks' closing weights, on the training-mode prediction. */
+const PRESERVE = { units: false, training: true } as const;
 
 /** What planning hands the write: every draw, the report, and what the residual options need. */
 interface ModelPlan {
@@ -192,7 +204,10 @@ interface ModelPlan {
 /** Every role, gain and shape, before anything is drawn or written. */
 function planModel(model: tf.LayersModel, o: Options, progress: Progress): ModelPlan {
   const graph = modelGraph(model);
-  const blocks = o.residual === 'none' && o.rule !== 'deltaOrthogonal' ? [] : residualBlocks(graph);
+  // 'predicted' draws as 'he' does; the scaling comes after
+  const local = { ...o, rule: o.rule === 'predicted' ? ('he' as const) : o.rule };
+  const blocks =
+    o.residual === 'none' && o.rule !== 'deltaOrthogonal' && o.rule !== 'predicted' ? [] : residualBlocks(graph);
   if (o.rule === 'deltaOrthogonal' && (o.residual !== 'none' || blocks.length > 0)) {
     throw new InitializerConfigError(OWNER, 'rule', 'deltaOrthogonal', 'a plain chain: no residual blocks');
   }
@@ -224,7 +239,7 @@ function planModel(model: tf.LayersModel, o: Options, progress: Progress): Model
       after: () => activationAfter(graph, first, read),
       slope: (slot) => slopes.get(layer)?.get(slot.index) as { values: Float32Array; note: string },
     };
-    reports.push(...planLayer(layer, ctx, slots, o, () => seeds.nextInt32() >>> 0, plan));
+    reports.push(...planLayer(layer, ctx, slots, local, () => seeds.nextInt32() >>> 0, plan));
   }
   if (o.residual === 'preserve' && blocks.length === 0) {
     reports.push({

@@ -64,6 +64,8 @@ export class Propagation {
   readonly values = new Map<string, Slot>();
   /** Per node index: its row. */
   readonly rows: PredictedLayer[];
+  /** Per node index: the moments before the layer's own activation (its output's where it has none), or none. */
+  readonly preActivations = new Map<number, Stats>();
 
   constructor(
     readonly graph: ModelGraph,
@@ -95,6 +97,7 @@ export class Propagation {
   private predict(node: GraphNode): void {
     const row: PredictedLayer = { ...this.rows[node.index], secondMoment: null, mean: null, amplification: null };
     delete row.note;
+    this.preActivations.delete(node.index);
     const result = this.outputOf(node);
     if (typeof result === 'string') {
       row.note = result;
@@ -107,6 +110,7 @@ export class Propagation {
       const own = result.note && !result.exact ? result.note : null;
       const upstream = own && !inherited.includes(own) ? [...inherited, own] : inherited;
       this.values.set(node.outputs[0], { stats: result.moments, upstream });
+      this.preActivations.set(node.index, (result.preActivation as Stats | undefined) ?? result.moments);
       node.outputs
         .slice(1)
         .forEach((k, i) =>
@@ -174,7 +178,10 @@ export class Propagation {
     }
     // a copy, so a user's rule cannot alias another value's arrays; the built-in extras (before, spatial, padded) kept
     const moments: Stats = { ...(m as Stats), mean: Float64Array.from(m.mean), m2: Float64Array.from(m.m2) };
-    return { ...out, moments };
+    const pre = out.preActivation;
+    const preOk = pre !== undefined && pre.m2?.length === pre.mean?.length && Array.from(pre.m2).every((v) => v >= 0);
+    const preActivation = preOk ? { mean: Float64Array.from(pre.mean), m2: Float64Array.from(pre.m2) } : undefined;
+    return { ...out, moments, preActivation };
   }
 }
 

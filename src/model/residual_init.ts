@@ -110,22 +110,35 @@ function blockFactor(skip: Stats, branch: Stats, target: number): number | null 
   return (-sb + Math.sqrt(sb * sb + bb * target * ss)) / bb;
 }
 
+/** What the prediction-driven scaling does: residual blocks only (`preserve`), or every kernel too (`predicted`). */
+export interface PredictedScaling {
+  /** Scale every writable kernel (but a block's closing one) so its pre-activation's predicted E[y^2] is 1. */
+  units: boolean;
+  /** The mode the prediction runs in: training (batch statistics) or inference (moving statistics). */
+  training: boolean;
+}
+
+const meanOf = (v: Float64Array): number => v.reduce((a, x) => a + x, 0) / v.length;
+
 /**
- * `preserve`: with the weights just written, each block in topological order gets the factor on its branches'
- * closing weights (a closing BatchNorm's gamma, else the last kernel) that makes it add 1 / L of the stream's
- * predicted second moment (training mode), computed once from the prediction of that block with every earlier
- * block already scaled. Writes the scaled weights and notes the report rows; a block whose closing weight is frozen
- * is left as it is, with a note.
+ * Scales the weights just written from predictSignal's prediction of them, in one walk in topological order:
+ * - `units`: each writable kernel (the output kernel of its layer, at the layer's first call), but the kernel that
+ *   closes a residual branch, gets the factor that makes its pre-activation's predicted second moment 1 (the
+ *   pre-activation of its own activation, or its output), given every earlier factor;
+ * - at each residual block's Add (`preserve`), its branches' closing weights (a closing BatchNorm's gamma, else the
+ *   last kernel) get the factor that makes the block add 1 / L of the stream's predicted second moment.
+ * Writes the scaled weights and fills in the report rows (factor, predicted input second moment, note); a block whose
+ * closing weight is frozen is left as it is, with a note.
  */
-export function preserveResidualStream(
+export function scaleByPrediction(
   graph: ModelGraph,
   blocks: ResidualBlock[],
   reports: LayerInitReport[],
   progress: Progress,
   writable: (layer: Layer) => boolean,
+  how: PredictedScaling,
 ): void {
   const L = blocks.length;
-  const target = 1 / L;
   const base = cachedReader();
   const scaled = new Map<Layer, Map<number, number>>();
   // the prediction reads the weights as written, times the factors chosen so far
@@ -141,45 +154,86 @@ export function preserveResidualStream(
     }
     return out;
   };
-  const propagation = new Propagation(graph, 1, true, read);
-  for (const [b, block] of blocks.entries()) {
-    const closings = block.branches.map(closingWeight).filter((c): c is ClosingWeight => c !== null);
+  const multiply = (layer: Layer, index: number, f: number): void => {
+    const perLayer = scaled.get(layer) ?? new Map<number, number>();
+    perLayer.set(index, (perLayer.get(index) ?? 1) * f);
+    scaled.set(layer, perLayer);
+  };
+  const rowOf = (node: GraphNode, index: number): LayerInitReport | undefined =>
+    reports.find((r) => r.layer === node.name && r.weight === node.layer.weights[index].originalName);
+  const propagation = new Propagation(graph, 1, how.training, read);
+  const closingsOf = blocks.map((b) => b.branches.map(closingWeight).filter((c): c is ClosingWeight => c !== null));
+  const closingKernels = new Set(
+    closingsOf
+      .flat()
+      .filter((c) => c.kind === 'kernel')
+      .map((c) => c.node),
+  );
+  const blockAt = new Map(blocks.map((b, i) => [b.add.index, i]));
+  const seen = new Set<Layer>();
+  for (const node of graph.nodes) {
+    progress.layer = node.name;
+    const kernel =
+      how.units && !closingKernels.has(node) && !seen.has(node.layer) ? outputKernel(node.layer) : undefined;
+    seen.add(node.layer);
+    if (kernel && writable(node.layer)) {
+      propagation.run(node.index, node.index);
+      const pre = propagation.preActivations.get(node.index);
+      const m = pre ? meanOf(pre.m2) : NaN;
+      const row = rowOf(node, kernel.index);
+      if (m > 0 && Number.isFinite(m)) {
+        const f = 1 / Math.sqrt(m);
+        multiply(node.layer, kernel.index, f);
+        if (row) {
+          const input = node.inputs.map((k) => propagation.stats(k)).find((x) => x !== null);
+          if (input) row.predictedInputSecondMoment = meanOf(input.m2);
+          row.factor = f;
+          if (row.std !== undefined) row.std *= f;
+          row.note = `predicted: scaled by ${f.toPrecision(4)} so the pre-activation's predicted second moment is 1 (the local rule gave ${m.toPrecision(4)})`;
+        }
+      } else if (row) {
+        const why = propagation.rows[node.index].note ?? 'no prediction';
+        row.note = `predicted: no prediction here (${why}); left at the local rule's scale`;
+      }
+    }
+    const b = blockAt.get(node.index);
+    if (b !== undefined) scaleBlock(b);
+    propagation.run(node.index, node.index);
+  }
+
+  /** At block b's Add: its closing weights' factor, from the prediction of everything before. */
+  function scaleBlock(b: number): void {
+    const block = blocks[b];
+    const closings = closingsOf[b];
     const frozen = closings.find((c) => !writable(c.node.layer));
-    const skip = propagation.stats(block.skip);
-    const branchStats = block.branches.map((br) => propagation.stats(br[br.length - 1].outputs[0]));
     if (frozen) {
       reports.push({
         layer: block.add.name,
         className: block.add.layer.getClassName(),
         skipped: `residual 'preserve': the branch's closing weight (${frozen.node.name}) is frozen; block left as it is`,
       });
-      continue;
+      return;
     }
-    if (!skip || branchStats.some((s) => !s)) continue;
-    const c = blockFactor(skip, sumIndependent(branchStats as Stats[]), target);
-    if (c === null || !Number.isFinite(c)) continue;
-    for (const closing of closings) {
-      const perLayer = scaled.get(closing.node.layer) ?? new Map<number, number>();
-      perLayer.set(closing.index, (perLayer.get(closing.index) ?? 1) * c);
-      scaled.set(closing.node.layer, perLayer);
-    }
+    const skip = propagation.stats(block.skip);
+    const branchStats = block.branches.map((br) => propagation.stats(br[br.length - 1].outputs[0]));
+    if (!skip || branchStats.some((st) => !st)) return;
+    const c = blockFactor(skip, sumIndependent(branchStats as Stats[]), 1 / L);
+    if (c === null || !Number.isFinite(c)) return;
+    for (const closing of closings) multiply(closing.node.layer, closing.index, c);
     const first = Math.min(...closings.map((x) => x.node.index));
-    const next = blocks[b + 1]?.add.index ?? graph.nodes.length - 1;
-    propagation.run(first, next);
+    propagation.run(first, block.add.index);
     const out = propagation.stats(block.add.outputs[0]);
-    const achieved = out ? out.m2.reduce((a, v) => a + v, 0) / skip.m2.reduce((a, v) => a + v, 0) - 1 : NaN;
+    const achieved = out ? meanOf(out.m2) / meanOf(skip.m2) - 1 : NaN;
     for (const closing of closings) {
-      const row = reports.find(
-        (r) => r.layer === closing.node.name && r.weight === closing.node.layer.weights[closing.index].originalName,
-      );
-      if (row) {
-        row.predictedInputSecondMoment = skip.m2.reduce((a, v) => a + v, 0) / skip.m2.length;
-        row.factor = c;
-        row.note = `residual 'preserve': ${closing.kind} scaled by ${c.toPrecision(4)} so the block adds ${achieved.toPrecision(3)} of the stream's predicted second moment (target 1/${L})`;
-        if (row.std !== undefined) row.std *= c;
-      }
+      const row = rowOf(closing.node, closing.index);
+      if (!row) continue;
+      row.predictedInputSecondMoment = meanOf(skip.m2);
+      row.factor = c * (row.factor ?? 1);
+      row.note = `residual 'preserve': ${closing.kind} scaled by ${c.toPrecision(4)} so the block adds ${achieved.toPrecision(3)} of the stream's predicted second moment (target 1/${L})`;
+      if (row.std !== undefined) row.std *= c;
     }
   }
+
   for (const [layer, factors] of scaled) {
     progress.layer = layer.name;
     const weights = layer.getWeights();

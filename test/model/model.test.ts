@@ -164,7 +164,7 @@ describe('initializeModel', () => {
   it('rejects an unknown rule', () => {
     const m = mlp('relu', 1, 4);
     expect(() => initializeModel(m, { rule: 'keras' as never })).toThrow(
-      /rule must be one of 'he', 'pytorch', 'pytorchDefault', 'deltaOrthogonal'; got "keras"/,
+      /rule must be one of 'he', 'pytorch', 'pytorchDefault', 'deltaOrthogonal', 'predicted'; got "keras"/,
     );
     m.dispose();
   });

@@ -63,7 +63,7 @@ export function activationMoments(raw: unknown, s: Stats, length: number, owner:
 /** The layer's fused activation applied to its kernels' output moments. */
 export function withFusedActivation(layer: Layer, s: Stats, outputShape: tf.Shape, note?: string): MomentOutput {
   const length = lastAxis(outputShape);
-  return { moments: activationMoments(configOf(layer).activation, s, length, layer.name), note };
+  return { moments: activationMoments(configOf(layer).activation, s, length, layer.name), note, preActivation: s };
 }
 
 /** The size of a shape's last axis (1 when unknown). */

@@ -156,6 +156,11 @@ export interface MomentOutput {
   exact?: boolean;
   /** The output's moments do not depend on the inputs' (a normalization on batch statistics): upstream approximations end here. */
   resets?: boolean;
+  /**
+   * The moments before the layer's own activation (a Dense or Conv with `activation`), where it has one:
+   * `initializeModel({rule: 'predicted'})` scales the kernel so that their second moment is 1.
+   */
+  preActivation?: ChannelMoments;
 }
 
 /** A forward moment rule: the output's per-channel moments, or a sentence saying why there are none. */
