@@ -158,6 +158,8 @@ export async function runBlock(block: DocBlock, requireFn: NodeRequire, file: st
  * resolved to the sources); returns one line per error, prefixed with the block's place.
  */
 export function typeCheck(blocks: readonly DocBlock[]): string[] {
+  // inside the repository (its node_modules resolve the imports), in the git-ignored .tmp/
+  fs.mkdirSync(path.join(root, '.tmp'), { recursive: true });
   const dir = fs.mkdtempSync(path.join(root, '.tmp', 'doctest-'));
   try {
     const files = blocks.map((b, i) => {

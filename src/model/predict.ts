@@ -72,6 +72,8 @@ export class Propagation {
     readonly inputSecondMoment: number,
     readonly training: boolean,
     readonly read: WeightReader,
+    /** Predict every node now (default); false: the caller runs the nodes, in order, with `run`. */
+    now = true,
   ) {
     this.rows = graph.nodes.map((n) => ({
       layer: n.name,
@@ -80,7 +82,7 @@ export class Propagation {
       mean: null,
       amplification: null,
     }));
-    this.run(0, graph.nodes.length - 1);
+    if (now) this.run(0, graph.nodes.length - 1);
   }
 
   /** Predicts nodes from..to (inclusive) again from the values upstream of them. */

@@ -161,7 +161,8 @@ export function scaleByPrediction(
   };
   const rowOf = (node: GraphNode, index: number): LayerInitReport | undefined =>
     reports.find((r) => r.layer === node.name && r.weight === node.layer.weights[index].originalName);
-  const propagation = new Propagation(graph, 1, how.training, read);
+  // the walk below predicts every node in order (a kernel's node again once it is scaled)
+  const propagation = new Propagation(graph, 1, how.training, read, false);
   const closingsOf = blocks.map((b) => b.branches.map(closingWeight).filter((c): c is ClosingWeight => c !== null));
   const closingKernels = new Set(
     closingsOf
