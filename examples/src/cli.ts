@@ -106,11 +106,23 @@ export interface ParsedArgs {
 
 const TABLES = { compare: COMPARE, diagnose: DIAGNOSE } as const;
 
+/** An option's default, from whichever command's table declares it. */
+const fallback = <V>(name: string): V => (COMPARE[name] ?? DIAGNOSE[name]).default as V;
+
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const [command, ...rest] = argv;
-  const defaults = { task: 'all', arms: null, seed: 1, backend: 'auto', out: 'reports', quiet: false, batch: 256 };
+  const defaults = {
+    task: fallback<string>('task'),
+    arms: null,
+    seed: fallback<number>('seed'),
+    backend: fallback<string>('backend'),
+    out: fallback<string>('out'),
+    quiet: false,
+    batch: fallback<number>('batch'),
+    training: true,
+  };
   if (command === undefined || ['--help', '-h', 'help'].includes(command) || rest.includes('--help'))
-    return { command: 'help', ...defaults, training: true };
+    return { command: 'help', ...defaults };
   if (command !== 'compare' && command !== 'diagnose')
     throw new UsageError(`unknown command ${JSON.stringify(command)}; the commands are compare and diagnose`);
   const other = command === 'compare' ? 'diagnose' : 'compare';
