@@ -10,4 +10,6 @@ module.exports = {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testTimeout: 180000,
+  // one worker per core (jest's default leaves one idle: on this 2-core machine the suite ran serially)
+  maxWorkers: '100%',
 };
