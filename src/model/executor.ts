@@ -15,10 +15,6 @@ export interface RunOptions {
   onNode?: (node: GraphNode, inputs: tf.Tensor[], outputs: tf.Tensor[]) => void;
   /** Computes a node in place of its layer; null runs the layer. */
   compute?: (node: GraphNode, inputs: tf.Tensor[]) => tf.Tensor[] | null;
-  /** Start after these nodes: their outputs are given in `values` (a layer-by-layer tool's cache). */
-  from?: number;
-  /** Stop after this node (inclusive); default the last. */
-  to?: number;
   /** Keys whose values are returned (default: the model's outputs). */
   keep?: readonly string[];
 }
@@ -34,8 +30,7 @@ export function runNode(node: GraphNode, inputs: tf.Tensor[], training: boolean,
 }
 
 /**
- * Runs the graph on `values` (the model inputs' values by key, or, with `from`, every value the nodes from there on
- * read); returns the values of `keep` by key. The given values are the caller's; everything else is disposed once
+ * Runs the graph on `values` (the model inputs' values by key); returns the values of `keep` by key. The given values are the caller's; everything else is disposed once
  * used, unless kept.
  */
 export function runGraph(
@@ -44,10 +39,8 @@ export function runGraph(
   options: RunOptions,
 ): Map<string, tf.Tensor> {
   const { training, onNode, compute } = options;
-  const from = options.from ?? 0;
-  const to = options.to ?? graph.nodes.length - 1;
   const keep = new Set(options.keep ?? graph.outputs);
-  const nodes = graph.nodes.slice(from, to + 1).filter((n) => n.inputs.length > 0); // model inputs are given
+  const nodes = graph.nodes.filter((n) => n.inputs.length > 0); // model inputs are given
   const live = new Map<string, tf.Tensor>(values);
   const given = new Set(values.values());
   const masks = new Map<string, tf.Tensor | null>();
@@ -97,7 +90,7 @@ export function runGraph(
     }
     return result;
   } catch (error) {
-    for (const t of uses.keys()) if (!given.has(t) && !t.isDisposed && ![...result.values()].includes(t)) t.dispose();
+    for (const t of uses.keys()) if (!given.has(t) && !t.isDisposed) t.dispose();
     throw error;
   } finally {
     const maskTensors = new Set([...masks.values()].filter((m): m is tf.Tensor => m !== null));

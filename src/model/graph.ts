@@ -226,6 +226,22 @@ function weightsByName(layer: Layer): Map<string, WeightValues> {
   );
 }
 
+/** `base`, with the values `overrides(layer)` gives (by weight index) in place of the layer's own. */
+export function overlayReader(
+  base: WeightReader,
+  overrides: (layer: Layer) => ReadonlyMap<number, Float32Array> | undefined,
+): WeightReader {
+  return (layer) => {
+    const given = overrides(layer);
+    if (!given) return base(layer);
+    const out = new Map(base(layer));
+    for (const [index, values] of given) {
+      out.set(shortName(layer.weights[index]), { values, shape: layer.weights[index].shape as number[] });
+    }
+    return out;
+  };
+}
+
 /** A reader that reads each layer's weights from the backend once. */
 export function cachedReader(): WeightReader {
   const cache = new Map<Layer, Map<string, WeightValues>>();
@@ -246,6 +262,8 @@ export interface FoundActivation {
   source: string;
   /** The node whose output is the activated value (the kernel layer itself, or the activation layer). */
   node?: GraphNode;
+  /** The activation is a softmax: see Nonlinearity. */
+  probabilities?: boolean;
 }
 
 const found = (a: Nonlinearity, source: string, node?: GraphNode): FoundActivation => ({
@@ -253,6 +271,7 @@ const found = (a: Nonlinearity, source: string, node?: GraphNode): FoundActivati
   ...(a.alpha !== undefined ? { alpha: a.alpha } : {}),
   source: a.note ? `${source} (${a.note})` : source,
   node,
+  ...(a.probabilities ? { probabilities: true } : {}),
 });
 
 /** The nonlinearity a node applies (an activation layer), or its own fused one (a kernel layer). */

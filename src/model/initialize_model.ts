@@ -28,13 +28,14 @@ import {
   activationBefore,
   cachedReader,
   modelGraph,
+  overlayReader,
 } from './graph.js';
 import { shortName } from './layers/common.js';
 import { LayerContext, LayerInitReport, PlannedDraw, planLayer } from './init_plan.js';
 import { ResidualBlock, residualBlocks } from './residual.js';
 import { residualFactors, scaleByPrediction } from './residual_init.js';
 import { WeightSlot, weightSlots } from './roles.js';
-import { Progress, checkModel, guarded, withRollback } from './transaction.js';
+import { Progress, checkModel, guarded, replaceWeights, withRollback } from './transaction.js';
 
 export type { LayerInitReport } from './init_plan.js';
 
@@ -169,14 +170,7 @@ export function initializeModel(model: tf.LayersModel, options: InitializeModelO
     const names = new Map(graph.layers.map((e) => [e.layer, e.name]));
     for (const [layer, draws] of byLayer) {
       progress.layer = names.get(layer) ?? layer.name;
-      const current = layer.getWeights();
-      const made = draws.map((p) => [p.index, tf.tensor(p.draw(), p.shape, 'float32')] as const);
-      const replaced = new Map(made);
-      try {
-        layer.setWeights(current.map((w, i) => replaced.get(i) ?? w));
-      } finally {
-        tf.dispose(made.map(([, t]) => t));
-      }
+      replaceWeights(layer, new Map(draws.map((p) => [p.index, tf.tensor(p.draw(), p.shape, 'float32')])));
     }
     if (o.rule === 'predicted') scaleByPrediction(graph, blocks, reports, progress, writable, PREDICTED);
     else if (o.residual === 'preserve' && blocks.length > 0)
@@ -284,13 +278,8 @@ function plannedSlopes(graph: ModelGraph, canWrite: (entry: GraphLayer) => boole
 
 /** A reader that gives the planned slopes in place of the current ones. */
 function withSlopes(base: WeightReader, slopes: Slopes): WeightReader {
-  return (layer) => {
+  return overlayReader(base, (layer) => {
     const planned = slopes.get(layer);
-    if (!planned) return base(layer);
-    const out = new Map(base(layer));
-    for (const [index, s] of planned) {
-      out.set(shortName(layer.weights[index]), { values: s.values, shape: layer.weights[index].shape as number[] });
-    }
-    return out;
-  };
+    return planned && new Map([...planned].map(([index, s]) => [index, s.values]));
+  });
 }

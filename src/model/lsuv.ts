@@ -33,7 +33,7 @@ import { activationOption } from './layers/common.js';
 import { GraphLayer, GraphNode, ModelGraph, modelGraph } from './graph.js';
 import { disposeTwin, firstInputKernels, fusesActivation, inputProjection, linearTwin, tensorStats } from './probe.js';
 import { WeightSlot, outputKernel, weightSlots } from './roles.js';
-import { Progress, checkModel, withRollback } from './transaction.js';
+import { Progress, checkModel, replaceWeights, withRollback } from './transaction.js';
 
 const OWNER = 'lsuv';
 const SPEC = defineOptions({
@@ -99,16 +99,6 @@ function preInitValue(slot: WeightSlot, shape: number[], seed: number): tf.Tenso
       return tf.zeros(shape);
     default:
       return null;
-  }
-}
-
-/** Sets weights of `layer` by index (the tensors are taken over and disposed). */
-function replace(layer: Layer, replacements: ReadonlyMap<number, tf.Tensor>): void {
-  const weights = layer.getWeights();
-  try {
-    layer.setWeights(weights.map((w, i) => replacements.get(i) ?? w));
-  } finally {
-    tf.dispose([...replacements.values()]);
   }
 }
 
@@ -211,7 +201,7 @@ function run(graph: ModelGraph, batch: tf.Tensor[], o: ConfigOf<typeof SPEC>, pr
       const value = preInitValue(slot, entry.layer.weights[slot.index].shape as number[], seedsOf[i]);
       if (value) replacements.set(slot.index, value);
     });
-    replace(entry.layer, replacements);
+    replaceWeights(entry.layer, replacements);
     const roles = new Set(slots.map((s) => s.role.role));
     if (roles.has('gamma') || roles.has('movingVariance')) {
       const what = roles.has('movingVariance')
@@ -295,7 +285,7 @@ function scaleLayer(
       return std * std;
     };
     const rescale = (divisor: number): void => {
-      replace(layer, new Map([[slot.index, tf.div(layer.getWeights()[slot.index], divisor)]]));
+      replaceWeights(layer, new Map([[slot.index, tf.div(layer.getWeights()[slot.index], divisor)]]));
       twin?.setWeights(layer.getWeights());
     };
     const report = calibrate(node, measure, rescale, tolerance, maxIterations);
@@ -333,7 +323,7 @@ function scaleRecurrent(
     });
   const rescale = (divisor: number): void => {
     const weights = layer.getWeights();
-    replace(layer, new Map(slots.map((s) => [s.index, tf.div(weights[s.index], divisor)])));
+    replaceWeights(layer, new Map(slots.map((s) => [s.index, tf.div(weights[s.index], divisor)])));
   };
   return calibrate(node, measure, rescale, tolerance, maxIterations);
 }

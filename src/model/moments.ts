@@ -111,14 +111,14 @@ function activationCorrelation(
   return correlationThrough(s.spatial as Spatial, s.mean, sds, phiOf, kinks, outVariance);
 }
 
-/** The sum (sign +1) or difference (sign -1 on the second and later terms) of independent signals, channel by channel. */
-export function sumIndependent(terms: readonly Stats[], signs: readonly number[] = []): Stats {
+/** The sum of independent signals, channel by channel. */
+export function sumIndependent(terms: readonly Stats[]): Stats {
   const n = terms[0].mean.length;
   const mean = new Float64Array(n);
   const v = new Float64Array(n);
-  terms.forEach((x, k) => {
+  terms.forEach((x) => {
     for (let c = 0; c < n; c++) {
-      mean[c] += (signs[k] ?? 1) * x.mean[c];
+      mean[c] += x.mean[c];
       v[c] += variance(x, c);
     }
   });

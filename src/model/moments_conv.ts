@@ -91,8 +91,9 @@ export function tapGroups(g: ConvGeometry): TapGroup[] {
   for (let a = 0; a < g.kernel.length; a++) {
     const k = g.kernel[a];
     const next: TapGroup[] = [];
+    const axis = axisGroups(g, a);
     for (const outer of groups) {
-      for (const inner of axisGroups(g, a)) {
+      for (const inner of axis) {
         next.push({
           share: outer.share * inner.share,
           taps: outer.taps.flatMap((t) => inner.taps.map((j) => t * k + j)),
@@ -273,7 +274,6 @@ export function throughKernel(
   kernel: Float32Array,
   shape: readonly number[],
   bias: Float32Array | null,
-  columns: [number, number] | null = null,
 ): Stats {
-  return convolve(s, kernel, shape, 'conv', bias, null, columns);
+  return convolve(s, kernel, shape, 'conv', bias, null);
 }

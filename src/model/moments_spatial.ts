@@ -80,10 +80,25 @@ function tapPositions(st: Stencil): number[][] {
 }
 
 /** Tap pairs grouped by their position difference, and for each output offset and difference the input offset's index. */
-function pairTable(
-  st: Stencil,
-  radius: number,
-): { pairs: Array<Array<[number, number]>>; lookup: Int32Array; deltas: number } {
+interface PairTable {
+  pairs: Array<Array<[number, number]>>;
+  lookup: Int32Array;
+  deltas: number;
+}
+
+/** The pair tables built so far, by stencil and radius (a model has a few geometries; each conv is predicted often). */
+const pairTables = new Map<string, PairTable>();
+
+function pairTable(st: Stencil, radius: number): PairTable {
+  const key = `${st.kernel}/${st.strides}/${st.dilation}/${radius}`;
+  const cached = pairTables.get(key);
+  if (cached) return cached;
+  const table = buildPairTable(st, radius);
+  pairTables.set(key, table);
+  return table;
+}
+
+function buildPairTable(st: Stencil, radius: number): PairTable {
   const taps = tapPositions(st);
   const byDiff = new Map<string, { diff: number[]; pairs: Array<[number, number]> }>();
   taps.forEach((p, t) =>

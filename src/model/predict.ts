@@ -213,14 +213,20 @@ export class Propagation {
 export function predictSignal(model: tf.LayersModel, options: PredictSignalOptions = {}): PredictedLayer[] {
   checkModel(OWNER, model);
   const o = parseOptions(OWNER, SPEC, options);
-  const [rows, nudged] = guarded(OWNER, () => {
-    const graph = modelGraph(model);
-    const read = cachedReader();
-    // the same map from a slightly larger input: how much a relative error at the input is amplified at each layer
-    return [o.inputSecondMoment, o.inputSecondMoment * (1 + NUDGE)].map(
-      (m2) => new Propagation(graph, m2, o.training, read).rows,
-    );
-  });
+  return guarded(OWNER, () => predictRows(modelGraph(model), cachedReader(), o.inputSecondMoment, o.training));
+}
+
+/** predictSignal's rows for a graph, its weights read through `read` (signalPropagation shares its graph and reads). */
+export function predictRows(
+  graph: ModelGraph,
+  read: WeightReader,
+  inputSecondMoment: number,
+  training: boolean,
+): PredictedLayer[] {
+  // the same map from a slightly larger input: how much a relative error at the input is amplified at each layer
+  const [rows, nudged] = [inputSecondMoment, inputSecondMoment * (1 + NUDGE)].map(
+    (m2) => new Propagation(graph, m2, training, read).rows,
+  );
   return rows.map((row, i) => {
     const other = nudged[i].secondMoment;
     if (row.secondMoment === null || other === null || !(row.secondMoment > 0)) return row;

@@ -4,13 +4,14 @@
  * predictSignal's prediction of the weights just written, block by block in topological order.
  */
 import * as tf from '@tensorflow/tfjs';
-import { GraphNode, ModelGraph, WeightReader, cachedReader } from './graph.js';
+import { GraphNode, ModelGraph, cachedReader, overlayReader } from './graph.js';
+import { shortName } from './layers/common.js';
 import { Propagation } from './predict.js';
 import { ResidualBlock } from './residual.js';
 import { LayerInitReport } from './init_plan.js';
 import { outputKernel, weightSlots } from './roles.js';
-import { Stats, sumIndependent } from './moments.js';
-import { Progress } from './transaction.js';
+import { Stats, average, sumIndependent } from './moments.js';
+import { Progress, replaceWeights } from './transaction.js';
 
 type Layer = tf.layers.Layer;
 
@@ -118,8 +119,6 @@ export interface PredictedScaling {
   training: boolean;
 }
 
-const meanOf = (v: Float64Array): number => v.reduce((a, x) => a + x, 0) / v.length;
-
 /**
  * Scales the weights just written from predictSignal's prediction of them, in one walk in topological order:
  * - `units`: each writable kernel (the output kernel of its layer, at the layer's first call), but the kernel that
@@ -141,23 +140,22 @@ export function scaleByPrediction(
   const L = blocks.length;
   const base = cachedReader();
   const scaled = new Map<Layer, Map<number, number>>();
-  // the prediction reads the weights as written, times the factors chosen so far
-  const read: WeightReader = (layer) => {
-    const factors = scaled.get(layer);
-    const w = base(layer);
-    if (!factors) return w;
-    const out = new Map(w);
-    for (const [index, f] of factors) {
-      const name = layer.weights[index].originalName.split('/').pop() as string;
-      const v = w.get(name);
-      if (v) out.set(name, { shape: v.shape, values: v.values.map((x) => x * f) });
-    }
-    return out;
-  };
+  // the prediction reads the weights as written, times the factors chosen so far (scaled once per factor)
+  const values = new Map<Layer, Map<number, Float32Array>>();
+  const read = overlayReader(base, (layer) => values.get(layer));
   const multiply = (layer: Layer, index: number, f: number): void => {
-    const perLayer = scaled.get(layer) ?? new Map<number, number>();
-    perLayer.set(index, (perLayer.get(index) ?? 1) * f);
-    scaled.set(layer, perLayer);
+    const factors = scaled.get(layer) ?? new Map<number, number>();
+    const total = (factors.get(index) ?? 1) * f;
+    factors.set(index, total);
+    scaled.set(layer, factors);
+    const own = base(layer).get(shortName(layer.weights[index]));
+    if (!own) return;
+    const layerValues = values.get(layer) ?? new Map<number, Float32Array>();
+    layerValues.set(
+      index,
+      own.values.map((x) => x * total),
+    );
+    values.set(layer, layerValues);
   };
   const rowOf = (node: GraphNode, index: number): LayerInitReport | undefined =>
     reports.find((r) => r.layer === node.name && r.weight === node.layer.weights[index].originalName);
@@ -180,14 +178,14 @@ export function scaleByPrediction(
     if (kernel && writable(node.layer)) {
       propagation.run(node.index, node.index);
       const pre = propagation.preActivations.get(node.index);
-      const m = pre ? meanOf(pre.m2) : NaN;
+      const m = pre ? average(pre.m2) : NaN;
       const row = rowOf(node, kernel.index);
       if (m > 0 && Number.isFinite(m)) {
         const f = 1 / Math.sqrt(m);
         multiply(node.layer, kernel.index, f);
         if (row) {
           const input = node.inputs.map((k) => propagation.stats(k)).find((x) => x !== null);
-          if (input) row.predictedInputSecondMoment = meanOf(input.m2);
+          if (input) row.predictedInputSecondMoment = average(input.m2);
           row.factor = f;
           if (row.std !== undefined) row.std *= f;
           row.note = `predicted: scaled by ${f.toPrecision(4)} so the pre-activation's predicted second moment is 1 (the local rule gave ${m.toPrecision(4)})`;
@@ -224,11 +222,11 @@ export function scaleByPrediction(
     const first = Math.min(...closings.map((x) => x.node.index));
     propagation.run(first, block.add.index);
     const out = propagation.stats(block.add.outputs[0]);
-    const achieved = out ? meanOf(out.m2) / meanOf(skip.m2) - 1 : NaN;
+    const achieved = out ? average(out.m2) / average(skip.m2) - 1 : NaN;
     for (const closing of closings) {
       const row = rowOf(closing.node, closing.index);
       if (!row) continue;
-      row.predictedInputSecondMoment = meanOf(skip.m2);
+      row.predictedInputSecondMoment = average(skip.m2);
       row.factor = c * (row.factor ?? 1);
       row.note = `residual 'preserve': ${closing.kind} scaled by ${c.toPrecision(4)} so the block adds ${achieved.toPrecision(3)} of the stream's predicted second moment (target 1/${L})`;
       if (row.std !== undefined) row.std *= c;
@@ -238,11 +236,6 @@ export function scaleByPrediction(
   for (const [layer, factors] of scaled) {
     progress.layer = layer.name;
     const weights = layer.getWeights();
-    const next = weights.map((w, i) => (factors.has(i) ? tf.mul(w, factors.get(i) as number) : w));
-    try {
-      layer.setWeights(next);
-    } finally {
-      tf.dispose(next.filter((t, i) => t !== weights[i]));
-    }
+    replaceWeights(layer, new Map([...factors].map(([i, f]) => [i, tf.mul(weights[i], f)])));
   }
 }

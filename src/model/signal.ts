@@ -22,7 +22,7 @@ import { runGraph, runNode } from './executor.js';
 import { FoundActivation, GraphNode, ModelGraph, activationAfter, cachedReader, modelGraph } from './graph.js';
 import { activationOption } from './layers/common.js';
 import { ensureGradientKernels } from './gradient_kernels.js';
-import { PredictedLayer, UNSTABLE_AMPLIFICATION, predictSignal } from './predict.js';
+import { PredictedLayer, UNSTABLE_AMPLIFICATION, predictRows } from './predict.js';
 import { disposeTwin, fusesActivation, inputProjection, linearTwin, tensorStats, tensorSums } from './probe.js';
 import { outputKernel } from './roles.js';
 import { Progress, checkModel, readOnly } from './transaction.js';
@@ -261,16 +261,13 @@ function measure(
         twin: fuses ? linearTwin(node.layer, node.inputShapes[0]) : null,
         fused: fuses ? tf.layers.activation({ activation: activationOption(node.layer) as 'linear' }) : null,
         kernelIndex: kind === 'recurrent' ? null : (outputKernel(node.layer)?.index ?? null),
-        probabilities: after !== null && /softmax/i.test(after.source),
+        probabilities: after?.probabilities === true,
       };
     });
   // The prediction starts from this batch's input second moment (float inputs; ids feed an Embedding).
   const inputSecondMoment = x.dtype === 'float32' ? tf.tidy(() => x.square().mean().dataSync()[0]) : 1;
   const prediction = o.predict
-    ? predictSignal(graph.model, {
-        training: o.training,
-        inputSecondMoment: inputSecondMoment > 0 ? inputSecondMoment : 1,
-      })
+    ? predictRows(graph, read, inputSecondMoment > 0 ? inputSecondMoment : 1, o.training)
     : [];
   const predicted = new Map(prediction.map((r) => [r.layer, r]));
   const chunk = o.chunkSize ?? autoChunk(graph, y !== undefined);

@@ -51,9 +51,9 @@ export interface SignalMoments {
 
 const helpers: SignalMoments = {
   centred,
-  throughKernel: (x, values, shape, bias) => throughKernel(x, values, shape, bias),
+  throughKernel,
   throughActivation,
-  sumIndependent: (terms) => sumIndependent(terms),
+  sumIndependent,
   productIndependent,
   scale,
   affine,

@@ -41,19 +41,18 @@ function snapshot(model: tf.LayersModel): { restore(): void; dispose(): void } {
  */
 export function withRollback<T>(owner: string, model: tf.LayersModel, fn: (progress: Progress) => T): T {
   const saved = snapshot(model);
-  const progress: Progress = {};
   try {
-    return fn(progress);
+    return guarded(owner, fn, "; the model's weights are as they were before the call");
   } catch (error) {
     saved.restore();
-    throw asModelError(owner, error, progress, "; the model's weights are as they were before the call");
+    throw error;
   } finally {
     saved.dispose();
   }
 }
 
 /** Our errors as they are; any other wrapped in a ModelError that names the layer the tool was at. */
-function asModelError(owner: string, error: unknown, progress: Progress, suffix = ''): Error {
+function asModelError(owner: string, error: unknown, progress: Progress, suffix: string): Error {
   if (error instanceof InitializerConfigError) return error;
   const where = progress.layer ?? 'the model';
   const message = `${owner}: failed at ${where} (${(error as Error)?.message ?? String(error)})${suffix}`;
@@ -68,23 +67,33 @@ function asModelError(owner: string, error: unknown, progress: Progress, suffix 
  */
 export function readOnly<T>(owner: string, model: tf.LayersModel, fn: (progress: Progress) => T): T {
   const saved = snapshot(model);
-  const progress: Progress = {};
   try {
-    return fn(progress);
-  } catch (error) {
-    throw asModelError(owner, error, progress);
+    return guarded(owner, fn);
   } finally {
     saved.restore();
     saved.dispose();
   }
 }
 
-/** Runs a tool's step that changes nothing (planning, a prediction): any error not ours becomes a ModelError naming the layer. */
-export function guarded<T>(owner: string, fn: (progress: Progress) => T): T {
+/**
+ * Runs a tool's step that changes nothing (planning, a prediction): any error not ours becomes a ModelError naming
+ * the layer, its message ending in `suffix`.
+ */
+export function guarded<T>(owner: string, fn: (progress: Progress) => T, suffix = ''): T {
   const progress: Progress = {};
   try {
     return fn(progress);
   } catch (error) {
-    throw asModelError(owner, error, progress);
+    throw asModelError(owner, error, progress, suffix);
+  }
+}
+
+/** Sets weights of `layer` by index; the given tensors are taken over and disposed. */
+export function replaceWeights(layer: tf.layers.Layer, replacements: ReadonlyMap<number, tf.Tensor>): void {
+  const weights = layer.getWeights();
+  try {
+    layer.setWeights(weights.map((w, i) => replacements.get(i) ?? w));
+  } finally {
+    tf.dispose([...replacements.values()]);
   }
 }

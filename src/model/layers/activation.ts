@@ -113,7 +113,7 @@ export const ACTIVATION_RULES: RuleFamily = {
   },
   Softmax: {
     passes: 'activation',
-    activation: () => ({ name: 'linear', note: 'softmax counted as linear' }),
+    activation: () => ({ name: 'linear', note: 'softmax counted as linear', probabilities: true }),
     moments: softmaxLayerMoments,
   },
 };

@@ -36,7 +36,7 @@ export function rolesByName(layer: Layer, table: Readonly<Record<string, WeightR
 /** The nonlinearity a config's `activation` value names; softmax and its log count as linear for the gain. */
 export function namedActivation(raw: unknown, owner: string): Nonlinearity {
   if (typeof raw !== 'string' || raw === 'linear') return { name: 'linear' };
-  if (/softmax/i.test(raw)) return { name: 'linear', note: `${raw} counted as linear` };
+  if (/softmax/i.test(raw)) return { name: 'linear', note: `${raw} counted as linear`, probabilities: true };
   const name: ActivationName = canonicalActivation(raw, owner);
   const alpha = DEFAULT_ALPHA[name];
   return alpha === undefined ? { name } : { name, alpha };
@@ -91,7 +91,7 @@ export function geometryOf(
   inputShape: tf.Shape,
   outputShape: tf.Shape,
   window: readonly number[],
-  options: { transposed?: boolean; stridesKey?: string } = {},
+  options: { transposed?: boolean; strides?: number[] } = {},
 ): ConvGeometry | string {
   const config = configOf(layer);
   if (config.dataFormat === 'channelsFirst') return 'channelsFirst data format: the rules read channels last';
@@ -103,7 +103,7 @@ export function geometryOf(
     input,
     output,
     kernel: window,
-    strides: perAxis(config[options.stridesKey ?? 'strides'], axes, 1),
+    strides: options.strides ?? perAxis(config.strides, axes, 1),
     dilation: perAxis(config.dilationRate, axes, 1),
     padding,
     transposed: options.transposed,

@@ -107,7 +107,7 @@ const dotMoments: MomentRule = ({ layer, inputs, inputShapes, outputShapes }) =>
 
 /** The rules of this family. */
 export const MERGE_RULES: RuleFamily = {
-  Add: { merge: 'sum', moments: elementwise((s) => sumIndependent(s)) },
+  Add: { merge: 'sum', moments: elementwise(sumIndependent) },
   Average: { merge: 'average', moments: elementwise(averageIndependent) },
   Multiply: { merge: 'product', moments: elementwise(productIndependent) },
   Maximum: {

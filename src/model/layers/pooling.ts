@@ -29,9 +29,9 @@ function windows(
   const config = configOf(layer);
   const size = perAxis(config.poolSize, axes, 2);
   const strides = config.strides == null ? size : perAxis(config.strides, axes, 1);
-  const g = geometryOf(layer, inputShape, outputShape, size);
+  const g = geometryOf(layer, inputShape, outputShape, size, { strides });
   if (typeof g === 'string') return g;
-  const [x, geometry] = foldZeros ? foldPadding(input, { ...g, strides }) : [input, { ...g, strides }];
+  const [x, geometry] = foldZeros ? foldPadding(input, g) : [input, g];
   return { x, sizes: windowSizes(geometry), window: { size, strides } };
 }
 

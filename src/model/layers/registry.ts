@@ -117,7 +117,7 @@ export function registerLayerRule(className: string, rule: LayerRule): void {
   }
   for (const [key, value] of Object.entries(rule)) {
     const kind = (FIELDS as Record<string, (typeof FIELDS)[keyof LayerRule] | undefined>)[key];
-    if (kind === undefined || !Object.prototype.hasOwnProperty.call(FIELDS, key)) {
+    if (!Object.prototype.hasOwnProperty.call(FIELDS, key)) {
       throw new InitializerConfigError(
         owner,
         `rule.${key}`,

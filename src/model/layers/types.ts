@@ -100,6 +100,8 @@ export interface Nonlinearity {
   alpha?: number;
   /** Why it is what it is, where the layer alone does not say (e.g. "softmax counted as linear"). */
   note?: string;
+  /** A softmax (or its log): the output's spread is that of probabilities, not a signal's (no vanishing flag). */
+  probabilities?: boolean;
 }
 
 /** A weight's current values and shape. */
