@@ -165,7 +165,11 @@ describe('CLI arguments', () => {
     expect(usageLines(table)).toEqual(['  --runs N  timed runs (default 5)', '  --fast    skip the slow cases']);
     // the CLI's own table: what --help says the defaults are is what parsing gives
     const defaults = parseArgs(['diagnose', 'm.json']);
-    expect(USAGE).toMatch(new RegExp(`--seed N +integer seed of every draw \\(default ${defaults.seed}\\)`));
+    expect(USAGE).toMatch(
+      new RegExp(
+        `--seed N +integer seed of every draw \\(compare: of the data split, and the first job seed\\) \\(default ${defaults.seed}\\)`,
+      ),
+    );
     expect(USAGE).toMatch(new RegExp(`--batch N +examples in the seeded batch \\(default ${defaults.batch}\\)`));
     expect(USAGE).toMatch(new RegExp(`--out DIR +output folder \\(default ${defaults.out}\\)`));
     expect(parseArgs(['compare', '--seed', '-3']).seed).toBe(-3);
@@ -215,6 +219,10 @@ describe('compare: one-epoch smoke run of every task on a slice', () => {
         'cpu',
         '--arms',
         'stock-default,he,activation-aware',
+        '--seeds',
+        '2',
+        '--workers',
+        '1',
         '--out',
         out,
         '--quiet',
@@ -224,24 +232,33 @@ describe('compare: one-epoch smoke run of every task on a slice', () => {
     expect(code).toBe(0);
     const results = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
     expect(results.backend).toBe('cpu');
+    expect(results.workers).toBe(1);
     expect(results.tasks.map((t: { task: string }) => t.task)).toEqual(['image', 'image-leaky', 'text', 'deep']);
     for (const t of results.tasks) {
-      expect(t.arms).toHaveLength(3);
-      expect(t.arms[0].epochs).toHaveLength(1);
+      // every (arm, seed) job's raw figures, and a summary per arm over both seeds
+      expect(t.seeds).toEqual([1, 2]);
+      expect(t.runs).toHaveLength(6);
+      expect(t.summary.arms.map((a: { arm: string }) => a.arm)).toEqual(['stock-default', 'he', 'activation-aware']);
+      for (const a of t.summary.arms) expect(a.seeds).toBe(2);
+      expect(t.runs[0].epochs).toHaveLength(1);
       expect(t.savedModel.reloadedPredictionsIdentical).toBe(true);
       expect(fs.existsSync(path.join(out, 'models', t.task, 'model.json'))).toBe(true);
       const svg = fs.readFileSync(path.join(out, `${t.task}.svg`), 'utf8');
-      // Vega's SVG: one line mark per arm and panel, labelled with the arm
+      // Vega's SVG: a loss line (with its band) per arm, and each arm's accuracy as a point with an error bar
       expect(svg).toMatch(/^<svg[\s\S]*aria-roledescription="line mark"/);
-      for (const a of t.arms) expect(svg).toContain(`series: ${a.arm};`);
+      expect((svg.match(/aria-roledescription="errorbar"/g) ?? []).length).toBe(3);
+      for (const a of t.summary.arms) {
+        expect(svg).toContain(`series: ${a.arm}`);
+        expect(svg).toContain(`name: ${a.arm};`);
+      }
       const init = fs.readFileSync(path.join(out, `${t.task}-init.svg`), 'utf8');
       // three panels (activation, predicted, gradient), a line per arm
-      expect((init.match(/aria-roledescription="line mark"/g) ?? []).length).toBe(3 * t.arms.length);
+      expect((init.match(/aria-roledescription="line mark"/g) ?? []).length).toBe(3 * t.summary.arms.length);
       expect(init).toContain('activation std, predicted');
-      expect(t.arms[0].initSignal.activationStd.length).toBe(t.task === 'deep' ? 31 : t.task === 'text' ? 2 : 3);
+      expect(t.runs[0].initSignal.activationStd.length).toBe(t.task === 'deep' ? 31 : t.task === 'text' ? 2 : 3);
     }
     // stock glorotNormal on the 30-layer ReLU net: the init-time diagnostics flag vanishing layers
-    expect(results.tasks[3].arms[0].initSignal.vanishing).toBeGreaterThan(0);
+    expect(results.tasks[3].runs[0].initSignal.vanishing).toBeGreaterThan(0);
     const diag: string[] = [];
     const dcode = await run(
       [
@@ -261,7 +278,9 @@ describe('compare: one-epoch smoke run of every task on a slice', () => {
     expect(diag.join('\n')).toMatch(/\| 31 \| .* \| linear \|/);
     expect(diag.join('\n')).toMatch(/vanishing, \d+ exploding \(inference mode, 16 examples at once\)/);
     expect(fs.existsSync(path.join(out, 'diagnose.svg'))).toBe(true);
-    expect(fs.readFileSync(path.join(out, 'report.md'), 'utf8')).toMatch(/\| arm \| final train loss \| test accuracy/);
+    expect(fs.readFileSync(path.join(out, 'report.md'), 'utf8')).toMatch(
+      /\| arm \| test accuracy \| Δ vs stock-default \| final train loss/,
+    );
     expect(fs.readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 });
@@ -318,7 +337,19 @@ describe('the recurrent tasks', () => {
   it('compare --task recurrent runs both LSTM tasks (the built CLI, in its own process: tfjs LSTMs run ~6x slower under jest)', () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-init-recurrent-'));
     const cli = path.join(__dirname, '..', 'examples', 'dist', 'cli.js');
-    const args = ['compare', '--task', 'recurrent', '--epochs', '1', '--limit', '10', '--backend', 'wasm'];
+    const args = [
+      'compare',
+      '--task',
+      'recurrent',
+      '--epochs',
+      '1',
+      '--limit',
+      '10',
+      '--backend',
+      'wasm',
+      '--seeds',
+      '1',
+    ];
     execFileSync(process.execPath, [cli, ...args, '--arms', 'stock-default,chrono', '--out', out, '--quiet'], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -327,18 +358,18 @@ describe('the recurrent tasks', () => {
     expect(results.backend).toBe('wasm'); // training an Embedding needs our UnsortedSegmentSum kernel there
     expect(results.tasks.map((t: { task: string }) => t.task)).toEqual(['sequence', 'memory']);
     for (const t of results.tasks) {
-      expect(t.arms.map((a: { arm: string }) => a.arm)).toEqual(['stock-default', 'chrono']);
-      expect(t.arms[0].buildSeconds).toBeGreaterThan(0);
+      expect(t.summary.arms.map((a: { arm: string }) => a.arm)).toEqual(['stock-default', 'chrono']);
+      expect(t.runs[0].buildSeconds).toBeGreaterThan(0);
       expect(t.savedModel.reloadedPredictionsIdentical).toBe(true);
-      expect(t.arms[0].initSignal.activationStd).toHaveLength(3); // embedding, LSTM, Dense
+      expect(t.runs[0].initSignal.activationStd).toHaveLength(3); // embedding, LSTM, Dense
     }
-    expect(fs.readFileSync(path.join(out, 'report.md'), 'utf8')).toMatch(/build seconds/);
+    expect(fs.readFileSync(path.join(out, 'report.md'), 'utf8')).toMatch(/\| build s \|/);
   });
 
   it('compare --task residual: the residual MLP with the residual arms, predicted and measured signal at init', () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-init-residual-'));
     const cli = path.join(__dirname, '..', 'examples', 'dist', 'cli.js');
-    const args = ['compare', '--task', 'residual', '--epochs', '1', '--limit', '20', '--backend', 'wasm', '--quiet'];
+    const args = 'compare --task residual --epochs 1 --limit 20 --backend wasm --quiet --seeds 1'.split(' ');
     execFileSync(
       process.execPath,
       [cli, ...args, '--arms', 'stock-default,residual-zero,residual-preserve', '--out', out],
@@ -350,7 +381,7 @@ describe('the recurrent tasks', () => {
     const results = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
     const [task] = results.tasks;
     expect(task.task).toBe('residual');
-    for (const a of task.arms) {
+    for (const a of task.runs) {
       // stem + 2 per block x 30 + classifier
       expect(a.initSignal.activationStd).toHaveLength(62);
       expect(a.initSignal.predictedStd.slice(0, 61).every((v: number | null) => typeof v === 'number' && v >= 0)).toBe(
@@ -360,7 +391,7 @@ describe('the recurrent tasks', () => {
     // each block's first Dense reads the stream: under the stock default it grows block after block (std about
     // 1.13x per block, 36x over 29); residual 'zero' starts every block as the identity (only the draws differ)
     const growth = (arm: string): number => {
-      const std = task.arms.find((a: { arm: string }) => a.arm === arm).initSignal.activationStd;
+      const std = task.runs.find((a: { arm: string }) => a.arm === arm).initSignal.activationStd;
       return std[59] / std[1];
     };
     expect(growth('stock-default')).toBeGreaterThan(10);

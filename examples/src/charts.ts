@@ -12,6 +12,8 @@ interface Series {
   values: Array<number | null>;
   /** Drawn dashed (e.g. a prediction next to a measurement; give it the measurement's name to share its colour). */
   dashed?: boolean;
+  /** A shaded band around the line, [lower, upper] per x (e.g. a 95% interval over seeds; null: none there). */
+  band?: Array<[number, number] | null>;
 }
 
 /** One panel: a titled plot of several series against x = 1, 2, ... */
@@ -23,6 +25,14 @@ export interface Panel {
   logY?: boolean;
   /** Shaded bands: below `below` (vanishing) and above `above` (exploding). */
   bands?: { below: number; above: number };
+}
+
+/** One point per entry with its interval as an error bar (e.g. each arm's mean accuracy over seeds). */
+export interface IntervalPanel {
+  kind: 'intervals';
+  title: string;
+  yLabel: string;
+  rows: Array<{ name: string; mean: number; lower: number; upper: number }>;
 }
 
 const PANEL_WIDTH = 340;
@@ -46,6 +56,19 @@ function panelLayers(
   // the x axis ends at the data (vega-lite's nice rounding would run a 30-layer net's axis to 35)
   const xScale = xs.length > 1 ? { domain: [Math.min(...xs), Math.max(...xs)], nice: false, zero: false } : {};
   const scale: Record<string, unknown> = panel.logY ? { type: 'log' } : { zero: false };
+  const bandRows = panel.series.flatMap((s) =>
+    (s.band ?? []).flatMap((b, i) =>
+      b !== null && b.every(Number.isFinite) && (!panel.logY || b[0] > 0)
+        ? [{ series: s.name, x: i + 1, lo: b[0], hi: b[1] }]
+        : [],
+    ),
+  );
+  if (panel.logY && !panel.bands && ys.length) {
+    // a log axis spans the data (and its bands), not whole decades: a loss from 2.3 to 1.7 fills the panel
+    const all = [...ys, ...bandRows.flatMap((b) => [b.lo, b.hi])];
+    Object.assign(scale, { domain: [Math.min(...all) / 1.05, Math.max(...all) * 1.05], nice: false });
+  }
+
   const layer: Layer[] = [];
   if (panel.bands && panel.logY && ys.length) {
     // the visible y range, widened to show the band edges; bands are clipped to it
@@ -72,6 +95,17 @@ function panelLayers(
       transform: [{ calculate: 'sqrt(datum.from * datum.to)', as: 'mid' }],
     });
   }
+  if (bandRows.length)
+    layer.push({
+      data: { values: bandRows },
+      mark: { type: 'area', opacity: 0.15 },
+      encoding: {
+        x: { field: 'x', type: 'quantitative', scale: xScale },
+        y: { field: 'lo', type: 'quantitative', scale },
+        y2: { field: 'hi' },
+        color: { field: 'series', type: 'nominal', title: null },
+      },
+    });
   layer.push({
     data: { values: rows },
     mark: { type: 'line', point: { size: 18 }, strokeWidth: 1.6 },
@@ -104,13 +138,62 @@ function panelLayers(
   return { layer, title: dashed ? { text: panel.title, subtitle: 'dashed: predicted' } : panel.title };
 }
 
-/** Line panels side by side, sharing the x label: signal against depth, loss against epochs. */
-export function lineChartSpec(title: string, xLabel: string, panels: Panel[], width = PANEL_WIDTH): TopLevelSpec {
+/** Points with error bars, one per row, coloured and labelled by name. */
+function intervalLayers(panel: IntervalPanel): { layer: Layer[]; title: string } {
+  const rows = panel.rows.filter((r) => Number.isFinite(r.mean));
+  const x = { field: 'name', type: 'nominal', title: null, sort: null, axis: { labelAngle: -40 } };
+  const color = { field: 'name', type: 'nominal', title: null, legend: null };
+  return {
+    title: panel.title,
+    layer: [
+      {
+        data: { values: rows.filter((r) => Number.isFinite(r.lower) && Number.isFinite(r.upper)) },
+        mark: { type: 'errorbar', ticks: true },
+        encoding: {
+          x,
+          y: { field: 'lower', type: 'quantitative', scale: { zero: false }, title: panel.yLabel },
+          y2: { field: 'upper' },
+          color,
+        },
+      },
+      {
+        data: { values: rows },
+        mark: { type: 'point', filled: true, size: 50 },
+        encoding: {
+          x,
+          y: { field: 'mean', type: 'quantitative', scale: { zero: false }, title: panel.yLabel },
+          color,
+          tooltip: [
+            { field: 'name', type: 'nominal' },
+            { field: 'mean', type: 'quantitative', format: '.4~g' },
+            { field: 'lower', type: 'quantitative', format: '.4~g' },
+            { field: 'upper', type: 'quantitative', format: '.4~g' },
+          ],
+        },
+      },
+    ],
+  };
+}
+
+/**
+ * Panels side by side, sharing the x label: line panels (signal against depth, loss against steps, with bands)
+ * and interval panels (a mean and its interval per arm).
+ */
+export function lineChartSpec(
+  title: string,
+  xLabel: string,
+  panels: Array<Panel | IntervalPanel>,
+  width = PANEL_WIDTH,
+): TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: { text: title, anchor: 'start' },
     background: 'white',
-    hconcat: panels.map((p) => ({ ...panelLayers(p, xLabel), width, height: PANEL_HEIGHT })),
+    hconcat: panels.map((p) => ({
+      ...('kind' in p ? intervalLayers(p) : panelLayers(p, xLabel)),
+      width,
+      height: PANEL_HEIGHT,
+    })),
     resolve: { scale: { color: 'independent', strokeDash: 'independent' } },
     config: { font: 'sans-serif', view: { stroke: '#ccc' } },
   } as unknown as TopLevelSpec; // built from plain objects; vega-lite's compile checks it, and the tests render it

@@ -7,6 +7,7 @@
 import { ALL_ARM_NAMES } from './arms';
 import { BACKENDS, selectBackend } from './backend';
 import { checkWritable, compare } from './compare';
+import { defaultWorkers } from './pool';
 import { diagnose } from './diagnose';
 import { summaryTable } from './report';
 import {
@@ -23,7 +24,12 @@ import { TASKS, TASK_CHOICES, armListFor, tasksFor } from './tasks';
 
 /** Options both commands take. */
 const COMMON: OptionTable = {
-  seed: { value: 'N', help: 'integer seed of every draw', default: 1, parse: integer },
+  seed: {
+    value: 'N',
+    help: 'integer seed of every draw (compare: of the data split, and the first job seed)',
+    default: 1,
+    parse: integer,
+  },
   backend: {
     value: 'B',
     help: `${BACKENDS.join('|')}: auto picks tfjs-node if it loads, else wasm, else cpu`,
@@ -46,7 +52,7 @@ const COMPARE: OptionTable = {
   },
   arms: {
     value: 'A,B',
-    help: `comma-separated, from: ${ALL_ARM_NAMES.join(', ')}\n(default: the MLP tasks the first six, the deep task also init-model and lsuv; the\nresidual task stock-default, stock-he, init-model, residual-preserve/zero/fixup; the\nrecurrent tasks stock-default, stock-forget-bias, init-model, chrono)`,
+    help: `comma-separated, from: ${ALL_ARM_NAMES.join(', ')}\n(default: the MLP tasks the first six, the deep task also init-model and lsuv; the\nresidual task stock-default, stock-he, orthogonal, lsuv, init-model, residual-preserve/zero/fixup;\nthe recurrent tasks stock-default, stock-forget-bias, init-model, chrono)`,
     parse: listOf((a) => {
       if (!ALL_ARM_NAMES.includes(a))
         throw new UsageError(`unknown arm '${a}'; known arms: ${ALL_ARM_NAMES.join(', ')}`);
@@ -54,6 +60,16 @@ const COMPARE: OptionTable = {
     }),
   },
   epochs: { value: 'N', help: "positive integer (default: each task's own)", parse: positiveInteger },
+  seeds: {
+    value: 'N',
+    help: "seeds per task: job seeds --seed, --seed + 1, ... (default: each task's own, 5 on deep, 3 elsewhere)",
+    parse: positiveInteger,
+  },
+  workers: {
+    value: 'N',
+    help: 'worker threads running the jobs; 1: all in this thread (default: one per core; 1 with tfjs-node)',
+    parse: positiveInteger,
+  },
   limit: { value: 'N', help: 'use at most N examples per class/group (quick runs)', parse: positiveInteger },
   quiet: { help: 'no progress bar' },
   ...COMMON,
@@ -91,6 +107,9 @@ export interface ParsedArgs {
   /** null: each task's defaults */
   arms: string[] | null;
   epochs?: number;
+  seeds?: number;
+  /** absent: one per core (`defaultWorkers`) */
+  workers?: number;
   /** diagnose: the model.json and batch size */
   model?: string;
   batch: number;
@@ -138,6 +157,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     task: (v.task as string | undefined) ?? defaults.task,
     arms: (v.arms as string[] | undefined) ?? null,
     epochs: v.epochs as number | undefined,
+    seeds: v.seeds as number | undefined,
+    workers: v.workers as number | undefined,
     model: positionals[0],
     batch: (v.batch as number | undefined) ?? defaults.batch,
     seed: v.seed as number,
@@ -212,6 +233,8 @@ export async function run(argv: readonly string[], io: Io = consoleIo): Promise<
       tasks: tasksFor(args.task),
       arms: args.arms,
       epochs: args.epochs,
+      seeds: args.seeds,
+      workers: args.workers ?? defaultWorkers(backend),
       seed: args.seed,
       out: args.out,
       limit: args.limit,

@@ -1,22 +1,30 @@
-/** `compare`: train every arm on every task with the same data order and seeds, then report. */
+/**
+ * `compare`: train every arm of every task from several seeds (each seed: the initialization draws and the data
+ * order; every arm of a seed sees the same data in the same order), on a pool of worker threads; then the
+ * statistics over seeds, the report, the charts and the best model's save-and-load check.
+ */
 import * as tf from '@tensorflow/tfjs';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Arm, SequenceArm, findArms } from './arms';
-import { signalPropagation } from 'tfjs-initializers';
-import { toTensors, subset } from './data/dataset';
-import { buildMlp, buildResidualMlp, buildSequenceModel } from './models';
+import { findArms } from './arms';
+import { Job, JobResult, jobData } from './jobs';
+import { runJobs } from './pool';
 import { Progress } from './progress';
-import { ArmResult, CompareResults, TaskResult, initChart, markdownReport, taskChart } from './report';
-import { TASKS, TaskName, armListFor, dataLoader } from './tasks';
-import { train } from './train';
+import { CompareResults, TaskResult, initChart, markdownReport, taskChart } from './report';
+import { summarize } from './stats';
+import { TASKS, TaskName, armListFor } from './tasks';
 
 export interface CompareOptions {
   tasks: TaskName[];
   /** arm names; null: each task's own default arms */
   arms: string[] | null;
   epochs?: number;
+  /** seeds per task; absent: each task's own */
+  seeds?: number;
+  /** the data split's seed and the first job seed (the others follow it: seed + 1, ...) */
   seed: number;
+  /** worker threads; 1 runs every job in this thread */
+  workers: number;
   out: string;
   limit?: number;
   backend: string;
@@ -26,12 +34,13 @@ export interface CompareOptions {
 
 type WriteAtomic = (file: string, data: string | Uint8Array) => Promise<void>;
 
-/** Saves `model` with file://, loads it back and compares test predictions exactly. */
+/** Loads a model from its artifacts, saves it with file://, loads that back and compares test predictions exactly. */
 async function saveAndCheck(
-  model: tf.LayersModel,
+  artifacts: tf.io.ModelArtifacts,
   dir: string,
   x: tf.Tensor,
 ): Promise<NonNullable<TaskResult['savedModel']>> {
+  const model = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
   await model.save(`file://${dir}`);
   const loaded = await tf.loadLayersModel(`file://${path.join(dir, 'model.json')}`);
   const [a, b] = tf.tidy(() => [model.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor]);
@@ -40,118 +49,115 @@ async function saveAndCheck(
   let maxAbs = 0;
   for (let i = 0; i < va.length; i++) maxAbs = Math.max(maxAbs, Math.abs(va[i] - vb[i]));
   tf.dispose([a, b]);
+  model.dispose();
   loaded.dispose();
   return { path: dir, reloadedPredictionsIdentical: maxAbs === 0, maxAbsDifference: maxAbs };
 }
 
+/** The smaller of two optional limits. */
+const smaller = (a?: number, b?: number): number | undefined =>
+  a === undefined ? b : b === undefined ? a : Math.min(a, b);
+
+/**
+ * Every (task, arm, seed) job of a comparison, seed by seed: the first seed of every task, then the second, ...
+ * (so the progress estimate, which counts steps, sees every task's cost from the start), the arms in the order
+ * given within each seed.
+ */
+export function planJobs(options: Omit<CompareOptions, 'out' | 'backend' | 'command' | 'quiet' | 'workers'>): Job[] {
+  const perTask = options.tasks.map((name) => {
+    const task = TASKS[name];
+    const arms = findArms(options.arms ?? task.arms, armListFor(task)).map((a) => a.name);
+    const seeds = Array.from({ length: options.seeds ?? task.seeds }, (_, k) => options.seed + k);
+    return seeds.map((seed, k) =>
+      arms.map((arm): Job => ({
+        task: name,
+        arm,
+        seed,
+        dataSeed: options.seed,
+        epochs: options.epochs ?? task.train.epochs,
+        limit: smaller(options.limit, task.limit),
+        keepModel: k === 0,
+      })),
+    );
+  });
+  const rounds = Math.max(...perTask.map((t) => t.length));
+  return Array.from({ length: rounds }, (_, k) => perTask.flatMap((t) => t[k] ?? [])).flat();
+}
+
 export async function compare(options: CompareOptions, writeAtomic: WriteAtomic): Promise<CompareResults> {
   const started = Date.now();
-  const load = dataLoader(options.seed, options.limit);
-  const plan = options.tasks.map((name) => {
-    const task = TASKS[name];
-    const data = load(task.data);
-    const epochs = options.epochs ?? task.train.epochs;
-    const names = options.arms ?? task.arms;
-    const arms = findArms(names, armListFor(task));
-    return { task, data, epochs, arms, batches: Math.ceil(data.train.n / task.train.batchSize) };
+  const jobs = planJobs(options);
+  const stepsOf = (job: Job): number => job.epochs * Math.ceil(jobData(job).train.n / TASKS[job.task].train.batchSize);
+  const progress = options.quiet ? null : new Progress(jobs.reduce((s, j) => s + stepsOf(j), 0));
+  const reported = new Map<Job, number>();
+  let done = 0;
+  const label = (job: Job): string => `${done}/${jobs.length} jobs; ${job.task} / ${job.arm} / seed ${job.seed}`;
+  const results = await runJobs(jobs, {
+    workers: options.workers,
+    backend: options.backend,
+    onSteps: (job, steps) => {
+      reported.set(job, (reported.get(job) ?? 0) + steps);
+      progress?.tick(label(job), steps);
+    },
+    onDone: (job) => {
+      // a diverged run stops early, and the last progress message can arrive after the result: settle the count
+      const left = stepsOf(job) - (reported.get(job) ?? 0);
+      reported.set(job, stepsOf(job));
+      done++;
+      progress?.tick(label(job), left);
+    },
   });
-  const progress = options.quiet
-    ? null
-    : new Progress(plan.reduce((s, p) => s + p.epochs * p.batches * p.arms.length, 0));
-  const results: TaskResult[] = [];
-  for (const { task, data, epochs, batches, arms: taskArms } of plan) {
-    const arms: ArmResult[] = [];
-    let best: { arm: string; acc: number; model: tf.LayersModel } | null = null;
-    // The first 256 training examples: LSUV's batch and the batch of the init-time signal chart.
-    const probe = toTensors(
-      subset(
-        data.train,
-        Array.from({ length: Math.min(256, data.train.n) }, (_, i) => i),
-      ),
-    );
-    for (const arm of taskArms) {
-      // Build seconds: building the model plus the arm's model-level step (what a user pays before training).
-      const buildStart = Date.now();
-      let model: tf.LayersModel;
-      const spec = task.spec;
-      if ('kind' in spec && spec.kind === 'sequence') {
-        const length = data.train.features;
-        model = buildSequenceModel(
-          { ...spec, length, vocabulary: data.vocabulary ?? 0 },
-          arm as SequenceArm,
-          options.seed,
-        );
-        (arm as SequenceArm).prepare?.(model, options.seed, length);
-      } else {
-        const inputDim = data.train.features;
-        model =
-          'kind' in spec
-            ? buildResidualMlp({ ...spec, inputDim }, arm as Arm, options.seed)
-            : buildMlp({ ...spec, inputDim }, arm as Arm, options.seed);
-        (arm as Arm).prepare?.(model, probe.xs, options.seed);
-      }
-      const buildSeconds = (Date.now() - buildStart) / 1000;
-      const signal = signalPropagation(model, probe.xs, probe.ys);
-      const initSignal = {
-        activationStd: signal.layers.map((l) => l.postStd),
-        gradientStd: signal.layers.map((l) => l.gradPreStd ?? NaN),
-        predictedStd: signal.layers.map((l) => l.predictedStd ?? NaN),
-        vanishing: signal.vanishing.length,
-        exploding: signal.exploding.length,
-      };
-      const r = await train(model, data.train, data.test, { ...task.train, epochs, seed: options.seed }, () =>
-        progress?.tick(`${task.name} / ${arm.name}`),
-      );
-      const last = r.epochs[r.epochs.length - 1];
-      arms.push({
-        arm: arm.name,
-        description: arm.description,
-        initSignal,
-        buildSeconds,
-        ...r,
-        finalTrainLoss: last?.trainLoss ?? NaN,
-        testAccuracy: last?.testAccuracy ?? 0,
-      });
-      const acc = last?.testAccuracy ?? 0;
-      if (best === null || acc > best.acc) {
-        best?.model.dispose();
-        best = { arm: arm.name, acc, model };
-      } else {
-        model.dispose();
-      }
-    }
-    tf.dispose([probe.xs, probe.ys]);
-    let savedModel: TaskResult['savedModel'] = null;
-    if (best) {
-      const x = tf.tensor2d(data.test.x, [data.test.n, data.test.features]);
-      savedModel = await saveAndCheck(best.model, path.join(options.out, 'models', task.name), x);
+  progress?.finish();
+  const tasks: TaskResult[] = [];
+  for (const name of options.tasks) {
+    const task = TASKS[name];
+    const mine = results.filter((r) => r.task === name);
+    const first = jobs.find((j) => j.task === name)!;
+    const data = jobData(first);
+    const summary = summarize(mine, data.train.classes);
+    const best = summary.arms.reduce((a, b) => (b.metrics.testAccuracy.mean > a.metrics.testAccuracy.mean ? b : a));
+    const kept = mine.find((r) => r.arm === best.arm && r.artifacts) as JobResult;
+    const x = tf.tensor2d(data.test.x, [data.test.n, data.test.features]);
+    let savedModel: TaskResult['savedModel'];
+    try {
+      savedModel = await saveAndCheck(kept.artifacts!, path.join(options.out, 'models', name), x);
+    } finally {
       x.dispose();
-      best.model.dispose();
     }
+    const arms = summary.arms.map((a) => a.arm);
     const result: TaskResult = {
-      task: task.name,
+      task: name,
       title: task.title,
       trainSize: data.train.n,
       testSize: data.test.n,
-      batchesPerEpoch: batches,
-      arms,
-      best: best?.arm ?? '',
+      batchesPerEpoch: Math.ceil(data.train.n / task.train.batchSize),
+      epochs: first.epochs,
+      classes: data.train.classes,
+      targetLoss: task.train.targetLoss,
+      seeds: [...new Set(mine.map((r) => r.seed))],
+      descriptions: Object.fromEntries(findArms(arms, armListFor(task)).map((a) => [a.name, a.description])),
+      tools: findArms(arms, armListFor(task))
+        .filter((a) => a.prepare !== undefined)
+        .map((a) => a.name),
+      runs: mine.map(({ artifacts: _artifacts, ...run }) => run),
+      summary,
+      best: best.arm,
       savedModel,
-      chart: `${task.name}.svg`,
-      initChart: `${task.name}-init.svg`,
+      chart: `${name}.svg`,
+      initChart: `${name}-init.svg`,
     };
     await writeAtomic(path.join(options.out, result.chart), await taskChart(result));
     await writeAtomic(path.join(options.out, result.initChart), await initChart(result));
-    results.push(result);
+    tasks.push(result);
   }
-  progress?.finish();
   const all: CompareResults = {
     command: options.command,
     backend: options.backend,
+    workers: options.workers,
     seed: options.seed,
     startedAt: new Date(started).toISOString(),
     seconds: (Date.now() - started) / 1000,
-    tasks: results,
+    tasks,
   };
   await writeAtomic(path.join(options.out, 'results.json'), `${JSON.stringify(all, null, 2)}\n`);
   await writeAtomic(path.join(options.out, 'report.md'), markdownReport(all));

@@ -1,9 +1,9 @@
 /** Charts as SVG files in Node: the Vega-Lite specs of charts.ts, rendered by Vega's headless view. */
 import * as vega from 'vega';
 import { compile, TopLevelSpec } from 'vega-lite';
-import { Panel, lineChartSpec } from './charts';
+import { IntervalPanel, Panel, lineChartSpec } from './charts';
 
-export type { Panel } from './charts';
+export type { IntervalPanel, Panel } from './charts';
 
 /** Renders a Vega-Lite spec to an SVG document (no browser, no canvas). */
 async function renderSvg(spec: TopLevelSpec): Promise<string> {
@@ -15,7 +15,7 @@ async function renderSvg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
-/** One panel per metric, one line per series, as an SVG document. */
-export function lineChart(title: string, xLabel: string, panels: Panel[]): Promise<string> {
+/** One panel per metric (lines per series, or points with intervals), as an SVG document. */
+export function lineChart(title: string, xLabel: string, panels: Array<Panel | IntervalPanel>): Promise<string> {
   return renderSvg(lineChartSpec(title, xLabel, panels));
 }

@@ -19,6 +19,10 @@ export interface Task {
     | ({ kind: 'sequence' } & Omit<SequenceSpec, 'vocabulary' | 'length'>)
     | ({ kind: 'residual' } & Omit<ResidualSpec, 'inputDim'>);
   train: Omit<TrainConfig, 'seed'>;
+  /** seeds `compare` runs when --seeds is not given */
+  seeds: number;
+  /** examples per class (MNIST) or per group (SpamAssassin) the task uses; absent: all of them */
+  limit?: number;
 }
 
 const TASK_NAMES = ['image', 'image-leaky', 'text', 'deep', 'residual', 'sequence', 'memory'] as const;
@@ -41,7 +45,7 @@ export const TASK_CHOICES = [
 
 const SEQUENCE_ARM_NAMES = SEQUENCE_ARMS.map((a) => a.name);
 
-const IMAGE_TRAIN = { epochs: 4, batchSize: 64, learningRate: 0.05, momentum: 0.9, targetLoss: 0.3 };
+const IMAGE_TRAIN = { epochs: 1, batchSize: 64, learningRate: 0.05, momentum: 0.9, targetLoss: 0.5 };
 
 export const TASKS: Readonly<Record<TaskName, Task>> = {
   image: {
@@ -51,6 +55,8 @@ export const TASKS: Readonly<Record<TaskName, Task>> = {
     data: 'mnist',
     spec: { inputDim: 784, hidden: [128, 64], activation: { name: 'relu' }, classes: 10 },
     train: IMAGE_TRAIN,
+    seeds: 3,
+    limit: 500,
   },
   'image-leaky': {
     arms: DEFAULT_ARMS,
@@ -59,6 +65,8 @@ export const TASKS: Readonly<Record<TaskName, Task>> = {
     data: 'mnist',
     spec: { inputDim: 784, hidden: [128, 64], activation: { name: 'leakyRelu', alpha: 0.3 }, classes: 10 },
     train: IMAGE_TRAIN,
+    seeds: 3,
+    limit: 500,
   },
   text: {
     arms: DEFAULT_ARMS,
@@ -66,7 +74,8 @@ export const TASKS: Readonly<Record<TaskName, Task>> = {
     title: 'SpamAssassin, bag of words 2000-64-2 tanh MLP',
     data: 'spam',
     spec: { inputDim: 2000, hidden: [64], activation: { name: 'tanh' }, classes: 2 },
-    train: { epochs: 5, batchSize: 32, learningRate: 0.05, momentum: 0.9, targetLoss: 0.15 },
+    train: { epochs: 1, batchSize: 32, learningRate: 0.05, momentum: 0.9, targetLoss: 0.3 },
+    seeds: 3,
   },
   deep: {
     arms: [...DEFAULT_ARMS, 'init-model', 'lsuv'],
@@ -74,15 +83,27 @@ export const TASKS: Readonly<Record<TaskName, Task>> = {
     title: 'MNIST, 30-layer width-64 ReLU MLP (SGD momentum)',
     data: 'mnist',
     spec: { inputDim: 784, hidden: new Array<number>(30).fill(64), activation: { name: 'relu' }, classes: 10 },
-    train: { epochs: 3, batchSize: 64, learningRate: 0.01, momentum: 0.9, targetLoss: 1.0 },
+    train: { epochs: 1, batchSize: 64, learningRate: 0.01, momentum: 0.9, targetLoss: 2.0 },
+    seeds: 5,
+    limit: 700,
   },
   residual: {
-    arms: ['stock-default', 'stock-he', 'init-model', 'residual-preserve', 'residual-zero', 'residual-fixup'],
+    arms: [
+      'stock-default',
+      'stock-he',
+      'orthogonal',
+      'lsuv',
+      'init-model',
+      'residual-preserve',
+      'residual-zero',
+      'residual-fixup',
+    ],
     name: 'residual',
     title: 'MNIST, residual MLP: 30 blocks of Dense(64, relu) -> Dense(64) -> Add, no normalization',
     data: 'mnist',
     spec: { kind: 'residual', width: 64, blocks: 30, classes: 10 },
-    train: { epochs: 3, batchSize: 64, learningRate: 0.01, momentum: 0.9, targetLoss: 1.0 },
+    train: { epochs: 1, batchSize: 64, learningRate: 0.01, momentum: 0.9, targetLoss: 1.0 },
+    seeds: 3,
   },
   sequence: {
     arms: SEQUENCE_ARM_NAMES,
@@ -90,7 +111,8 @@ export const TASKS: Readonly<Record<TaskName, Task>> = {
     title: 'SpamAssassin as token ids (first 60 of Subject + body), Embedding 32 -> LSTM 32 -> Dense',
     data: 'spam-seq',
     spec: { kind: 'sequence', embedding: 32, units: 32, classes: 2 },
-    train: { epochs: 3, batchSize: 32, learningRate: 0.05, momentum: 0.9, targetLoss: 0.3 },
+    train: { epochs: 1, batchSize: 32, learningRate: 0.05, momentum: 0.9, targetLoss: 0.5 },
+    seeds: 3,
   },
   memory: {
     arms: SEQUENCE_ARM_NAMES,
@@ -99,7 +121,8 @@ export const TASKS: Readonly<Record<TaskName, Task>> = {
       'Long memory: the class is the first of 101 tokens (100 steps of 4 noise tokens after it), Embedding 8 -> LSTM 16',
     data: 'memory',
     spec: { kind: 'sequence', embedding: 8, units: 16, classes: 4 },
-    train: { epochs: 4, batchSize: 32, learningRate: 0.3, momentum: 0.9, targetLoss: 0.7 },
+    train: { epochs: 3, batchSize: 32, learningRate: 0.3, momentum: 0.9, targetLoss: 0.7 },
+    seeds: 3,
   },
 };
 

@@ -22,6 +22,11 @@ interface EpochRecord {
 
 export interface TrainResult {
   epochs: EpochRecord[];
+  /** training steps taken (all of the budget unless the loss diverged) */
+  steps: number;
+  /** the batch loss averaged over consecutive windows of `lossWindow` steps (the loss curve) */
+  lossCurve: number[];
+  lossWindow: number;
   stepsToTarget: number | null;
   seconds: number;
   diverged: boolean;
@@ -45,7 +50,8 @@ export async function train(
   onBatch: () => void = () => undefined,
 ): Promise<TrainResult> {
   const start = Date.now();
-  model.compile({ optimizer: tf.train.momentum(cfg.learningRate, cfg.momentum), loss: 'categoricalCrossentropy' });
+  const optimizer = tf.train.momentum(cfg.learningRate, cfg.momentum);
+  model.compile({ optimizer, loss: 'categoricalCrossentropy' });
   const trainT = toTensors(trainSet);
   const testT = toTensors(testSet);
   const epochs: EpochRecord[] = [];
@@ -53,6 +59,10 @@ export async function train(
   let ema: number | null = null;
   let stepsToTarget: number | null = null;
   let diverged = false;
+  // about 30 points on the loss curve, whatever the budget
+  const lossWindow = Math.max(1, Math.round((cfg.epochs * Math.ceil(trainSet.n / cfg.batchSize)) / 30));
+  const lossCurve: number[] = [];
+  let windowSum = 0;
   try {
     for (let epoch = 1; epoch <= cfg.epochs && !diverged; epoch++) {
       const order = tf.tensor1d(shuffledIndices(trainSet.n, cfg.seed * 100 + epoch), 'int32');
@@ -73,6 +83,11 @@ export async function train(
             sum += loss;
             count++;
             ema = ema === null ? loss : 0.9 * ema + 0.1 * loss;
+            windowSum += loss;
+            if (step % lossWindow === 0) {
+              lossCurve.push(windowSum / lossWindow);
+              windowSum = 0;
+            }
             if (stepsToTarget === null && ema < cfg.targetLoss) stepsToTarget = step;
             if (!Number.isFinite(loss)) diverged = true;
             onBatch();
@@ -84,7 +99,12 @@ export async function train(
       epochs.push({ epoch, trainLoss: sum / count, testLoss: test.loss, testAccuracy: test.accuracy });
     }
   } finally {
+    // the model does not own an optimizer it was given: its tensors are ours to free. tfjs 4.22's
+    // MomentumOptimizer.dispose frees its accumulators and momentum but not the learning-rate scalar its
+    // SGDOptimizer base keeps (`c`, tfjs-core optimizers/sgd_optimizer.js), so that one is freed here
+    optimizer.dispose();
+    (optimizer as unknown as { c?: tf.Tensor }).c?.dispose();
     tf.dispose([trainT.xs, trainT.ys, testT.xs, testT.ys]);
   }
-  return { epochs, stepsToTarget, seconds: (Date.now() - start) / 1000, diverged };
+  return { epochs, steps: step, lossCurve, lossWindow, stepsToTarget, seconds: (Date.now() - start) / 1000, diverged };
 }
