@@ -200,8 +200,8 @@ function planModel(model: tf.LayersModel, o: Options, progress: Progress): Model
   const graph = modelGraph(model);
   // 'predicted' draws as 'he' does; the scaling comes after
   const local = { ...o, rule: o.rule === 'predicted' ? ('he' as const) : o.rule };
-  const blocks =
-    o.residual === 'none' && o.rule !== 'deltaOrthogonal' && o.rule !== 'predicted' ? [] : residualBlocks(graph);
+  const found = residualBlocks(graph);
+  const blocks = o.residual === 'none' && o.rule !== 'deltaOrthogonal' && o.rule !== 'predicted' ? [] : found;
   if (o.rule === 'deltaOrthogonal' && (o.residual !== 'none' || blocks.length > 0)) {
     throw new InitializerConfigError(OWNER, 'rule', 'deltaOrthogonal', 'a plain chain: no residual blocks');
   }
@@ -234,6 +234,15 @@ function planModel(model: tf.LayersModel, o: Options, progress: Progress): Model
       slope: (slot) => slopes.get(layer)?.get(slot.index) as { values: Float32Array; note: string },
     };
     reports.push(...planLayer(layer, ctx, slots, local, () => seeds.nextInt32() >>> 0, plan));
+  }
+  if (o.residual === 'none' && o.rule !== 'predicted') {
+    const unscaled = found.length;
+    if (unscaled > 0)
+      reports.push({
+        layer: model.name,
+        className: model.getClassName(),
+        note: `residual 'none': ${unscaled} residual block${unscaled === 1 ? '' : 's'} left to the local rule; each adds its branch's variance to the stream (without normalization it grows with depth): residual 'preserve' scales them`,
+      });
   }
   if (o.residual === 'preserve' && blocks.length === 0) {
     reports.push({

@@ -61,6 +61,10 @@ describe("initializeModel's residual rules on 50 blocks (width 128, batch 256)",
           expect(b.out / s[0].out).toBeLessThan(3);
         }
         expect(rows.some((r) => r.note?.startsWith(`residual '${residual}'`))).toBe(true);
+      } else {
+        // the report says what was left alone, and what would scale it
+        const notes = rows.filter((r) => r.note?.startsWith("residual 'none'"));
+        expect(notes.map((r) => r.note)).toEqual([expect.stringMatching(/50 residual blocks left .* 'preserve'/)]);
       }
       if (residual === 'preserve') {
         // each closing row carries the stream's predicted second moment as a number: it grows by 1 + 1/L per block,
