@@ -5,7 +5,8 @@
  * `npm run bench -- --help` lists the options (the OPTIONS table below).
  */
 const path = require('path');
-const { execFileSync } = require('child_process');
+const { execFileSync, spawn } = require('child_process');
+const readline = require('readline');
 const tf = require('@tensorflow/tfjs');
 require('@tensorflow/tfjs-backend-wasm');
 const ours = require('..');
@@ -37,6 +38,9 @@ const OPTIONS = {
   'no-builds': { help: 'skip the recurrent-layer build cases' },
   'no-models': { help: 'skip the model-tool cases (bench/model_tools.js)' },
   'no-rss': { help: 'skip the peak-RSS measurement (fresh processes)' },
+  peers: {
+    help: 'also time the same cases through numpy, and PyTorch where it imports (python3 bench/peers.py), interleaved with ours',
+  },
 };
 const USAGE = ['usage: npm run bench -- [options]', ...cli.usageLines(OPTIONS)].join('\n');
 
@@ -55,6 +59,7 @@ function parseArgs(argv) {
       rss: !v['no-rss'],
       builds: !v['no-builds'],
       models: !v['no-models'],
+      peers: v.peers,
     };
   } catch (error) {
     if (!(error instanceof cli.UsageError)) throw error;
@@ -90,6 +95,65 @@ function compare(stock, mine, runs) {
   return { stockMs: s, oursMs: o, ratio: s === null ? null : s / o };
 }
 
+/**
+ * A peer (numpy or torch) in a python3 child process (bench/peers.py): `time(kind, shape)` runs one case there
+ * and resolves to its milliseconds (null: no such case). `start` resolves to null, with a one-line note, when the
+ * peer is not installed.
+ */
+async function startPeer(which, log) {
+  const child = spawn('python3', [path.join(__dirname, 'peers.py'), which], { stdio: ['pipe', 'pipe', 'ignore'] });
+  const failed = new Promise((resolve) => child.on('error', () => resolve({ value: undefined, done: true })));
+  const lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async () => {
+    const { value, done } = await Promise.race([lines.next(), failed]);
+    if (done) throw new Error(`peer ${which} exited`);
+    return JSON.parse(value);
+  };
+  let hello;
+  try {
+    hello = await next();
+  } catch {
+    log(`peer ${which}: skipped (python3 did not start bench/peers.py)`);
+    return null;
+  }
+  if (hello.unavailable) {
+    log(`peer ${which}: skipped (${hello.unavailable})`);
+    child.stdin.end();
+    return null;
+  }
+  return {
+    name: which,
+    version: hello.peer,
+    async time(kind, shape) {
+      child.stdin.write(`${JSON.stringify({ case: kind, shape })}\n`);
+      return (await next()).ms;
+    },
+    stop: () => child.stdin.end(),
+  };
+}
+
+/** Ours against each peer, alternating (ours, then every peer) after one warm-up each; medians. */
+async function compareWithPeers(mine, peers, kind, shape, runs) {
+  const times = peers.map(() => []);
+  const ours = [];
+  timeOnce(mine);
+  for (const p of peers) await p.time(kind, shape);
+  for (let r = 0; r < runs; r++) {
+    ours.push(timeOnce(mine));
+    for (const [i, p] of peers.entries()) times[i].push(await p.time(kind, shape));
+  }
+  const o = median(ours);
+  return peers.map((p, i) => {
+    const ms = times[i].includes(null) ? null : median(times[i]);
+    return { peer: p.name, version: p.version, ms, oursMs: o, ratio: ms === null ? null : ms / o };
+  });
+}
+
+const peerCells = (rows) =>
+  rows
+    .map((r) => ` ${r.ms === null ? '-' : r.ms.toFixed(1)} | ${r.ratio === null ? '-' : r.ratio.toFixed(2) + 'x'} |`)
+    .join('');
+
 function cases(backend, args) {
   const list = [];
   for (const n of [1024, 4096]) {
@@ -98,12 +162,14 @@ function cases(backend, args) {
       shape: [n, n],
       stock: () => tf.initializers.glorotUniform({ seed: 1 }),
       mine: () => ours.glorotUniform({ seed: 1 }),
+      peer: 'glorotUniform',
     });
     list.push({
       name: `heNormal ${n}x${n}`,
       shape: [n, n],
       stock: () => tf.initializers.heNormal({ seed: 1 }),
       mine: () => ours.heNormal({ seed: 1 }),
+      peer: 'heNormal',
     });
   }
   list.push({
@@ -122,6 +188,7 @@ function cases(backend, args) {
       runs: n >= 256 ? Math.min(args.runs, 3) : args.runs,
       stock: skipStock ? null : () => tf.initializers.orthogonal({ seed: 1 }),
       mine: () => ours.orthogonal({ seed: 1 }),
+      peer: 'orthogonal',
     });
   }
   return list;
@@ -184,19 +251,33 @@ async function main() {
   const log = (...m) => {
     if (!args.json) console.log(...m);
   };
+  const peers = [];
+  if (args.peers) {
+    for (const which of ['numpy', 'torch']) {
+      const p = await startPeer(which, log);
+      if (p) peers.push(p);
+    }
+    results.peers = peers.map((p) => p.version);
+    log(`peers: ${peers.length ? peers.map((p) => p.version).join(', ') : 'none'}`);
+  }
+  const peerHead = peers.map((p) => ` ${p.name} ms | ${p.name}/ours |`).join('');
   for (const backend of args.backends) {
     await tf.setBackend(backend);
     await tf.ready();
     log(`\nbackend: ${tf.getBackend()}`);
-    log('| case | stock ms | ours ms | stock/ours |');
-    log('|---|---:|---:|---:|');
+    log(`| case | stock ms | ours ms | stock/ours |${peerHead}`);
+    log(`|---|---:|---:|---:|${peers.map(() => '---:|---:|').join('')}`);
     for (const c of cases(backend, args)) {
       const stock = c.stock ? c.stock() : null;
       const mine = c.mine();
       const r = compare(stock && (() => stock.apply(c.shape)), () => mine.apply(c.shape), c.runs ?? args.runs);
-      results.cases.push({ backend, name: c.name, ...r });
+      const vs =
+        c.peer && peers.length
+          ? await compareWithPeers(() => mine.apply(c.shape), peers, c.peer, c.shape, c.runs ?? args.runs)
+          : peers.map((p) => ({ peer: p.name, ms: null, ratio: null }));
+      results.cases.push({ backend, name: c.name, ...r, ...(peers.length ? { peers: vs } : {}) });
       log(
-        `| ${c.name} | ${r.stockMs === null ? 'skipped' : r.stockMs.toFixed(1)} | ${r.oursMs.toFixed(1)} | ${r.ratio === null ? '-' : r.ratio.toFixed(1) + 'x'} |`,
+        `| ${c.name} | ${r.stockMs === null ? 'skipped' : r.stockMs.toFixed(1)} | ${r.oursMs.toFixed(1)} | ${r.ratio === null ? '-' : r.ratio.toFixed(1) + 'x'} |${peerCells(vs)}`,
       );
     }
     for (const c of args.builds ? buildCases(backend, args) : []) {
@@ -245,6 +326,14 @@ async function main() {
   log(
     `\nraw normals (2^24): stock ${(results.rawNormals.stockPerSec / 1e6).toFixed(1)} M/s, ours ${(results.rawNormals.oursPerSec / 1e6).toFixed(1)} M/s (${raw.ratio.toFixed(1)}x)`,
   );
+  if (peers.length) {
+    const vs = await compareWithPeers(() => fillNormal(buf, new Xoshiro128(1), 0, 1), peers, 'normals', [n], args.runs);
+    results.rawNormals.peers = vs.map((r) => ({ ...r, perSec: r.ms === null ? null : n / (r.ms / 1000) }));
+    log(
+      `raw normals into an existing array, interleaved: ours ${(n / (vs[0].oursMs / 1000) / 1e6).toFixed(1)} M/s; ${vs.map((r) => `${r.version} ${r.ms === null ? '-' : (n / (r.ms / 1000) / 1e6).toFixed(1)} M/s`).join('; ')}`,
+    );
+  }
+  for (const p of peers) p.stop();
   if (args.rss) {
     const s = peakRss('stock');
     const o = peakRss('ours');

@@ -202,6 +202,42 @@ describe('CLI arguments', () => {
   });
 });
 
+describe('the bench peers (bench/peers.py)', () => {
+  it('answer one timing per request, nothing for a case they lack, or say in one line that they are missing', () => {
+    const script = path.join(__dirname, '..', 'bench', 'peers.py');
+    const requests = [
+      { case: 'orthogonal', shape: [64, 64] },
+      { case: 'heNormal', shape: [256, 128] },
+      { case: 'no such case', shape: [2] },
+    ];
+    for (const peer of ['numpy', 'torch']) {
+      let out: string;
+      try {
+        out = execFileSync('python3', [script, peer], {
+          input: requests.map((r) => JSON.stringify(r)).join('\n') + '\n',
+          encoding: 'utf8',
+        });
+      } catch {
+        continue; // no python3 at all: the bench says so and skips the peers
+      }
+      const [hello, ...answers] = out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      if (hello.unavailable) {
+        expect(hello.unavailable).toMatch(new RegExp(`^${peer}: `));
+        expect(answers).toEqual([]);
+        continue;
+      }
+      expect(hello.peer).toMatch(new RegExp(`^${peer} `));
+      expect(answers).toHaveLength(3);
+      expect(answers[0].ms).toBeGreaterThan(0);
+      expect(answers[1].ms).toBeGreaterThan(0);
+      expect(answers[2].ms).toBeNull();
+    }
+  });
+});
+
 describe('compare: one-epoch smoke run of every task on a slice', () => {
   it('writes report.md, results.json, one SVG per task, and a reloaded model with identical predictions', async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-init-report-'));
