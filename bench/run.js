@@ -81,18 +81,29 @@ function timeOnce(fn) {
   return ms;
 }
 
-/** Alternates stock and ours: one warm-up each, then `runs` timed runs each. */
-function compare(stock, mine, runs) {
-  const times = { stock: [], ours: [] };
+/**
+ * Alternates stock, ours and each peer (`peers` times `kind` on `shape` in its own process): one warm-up each,
+ * then `runs` timed runs each; medians, and each ratio against the same runs of ours.
+ */
+async function compare(stock, mine, runs, { peers = [], kind = null, shape = null } = {}) {
+  const active = kind ? peers : [];
+  const times = { stock: [], ours: [], peers: active.map(() => []) };
   if (stock) timeOnce(stock);
   timeOnce(mine);
+  for (const p of active) await p.time(kind, shape);
   for (let r = 0; r < runs; r++) {
     if (stock) times.stock.push(timeOnce(stock));
     times.ours.push(timeOnce(mine));
+    for (const [i, p] of active.entries()) times.peers[i].push(await p.time(kind, shape));
   }
   const s = stock ? median(times.stock) : null;
   const o = median(times.ours);
-  return { stockMs: s, oursMs: o, ratio: s === null ? null : s / o };
+  const vs = peers.map((p) => {
+    const k = active.indexOf(p);
+    const ms = k < 0 || times.peers[k].includes(null) ? null : median(times.peers[k]);
+    return { peer: p.name, version: p.version, ms, ratio: ms === null ? null : ms / o };
+  });
+  return { stockMs: s, oursMs: o, ratio: s === null ? null : s / o, ...(peers.length ? { peers: vs } : {}) };
 }
 
 /**
@@ -130,23 +141,6 @@ async function startPeer(which, log) {
     },
     stop: () => child.stdin.end(),
   };
-}
-
-/** Ours against each peer, alternating (ours, then every peer) after one warm-up each; medians. */
-async function compareWithPeers(mine, peers, kind, shape, runs) {
-  const times = peers.map(() => []);
-  const ours = [];
-  timeOnce(mine);
-  for (const p of peers) await p.time(kind, shape);
-  for (let r = 0; r < runs; r++) {
-    ours.push(timeOnce(mine));
-    for (const [i, p] of peers.entries()) times[i].push(await p.time(kind, shape));
-  }
-  const o = median(ours);
-  return peers.map((p, i) => {
-    const ms = times[i].includes(null) ? null : median(times[i]);
-    return { peer: p.name, version: p.version, ms, oursMs: o, ratio: ms === null ? null : ms / o };
-  });
 }
 
 const peerCells = (rows) =>
@@ -270,14 +264,14 @@ async function main() {
     for (const c of cases(backend, args)) {
       const stock = c.stock ? c.stock() : null;
       const mine = c.mine();
-      const r = compare(stock && (() => stock.apply(c.shape)), () => mine.apply(c.shape), c.runs ?? args.runs);
-      const vs =
-        c.peer && peers.length
-          ? await compareWithPeers(() => mine.apply(c.shape), peers, c.peer, c.shape, c.runs ?? args.runs)
-          : peers.map((p) => ({ peer: p.name, ms: null, ratio: null }));
-      results.cases.push({ backend, name: c.name, ...r, ...(peers.length ? { peers: vs } : {}) });
+      const r = await compare(stock && (() => stock.apply(c.shape)), () => mine.apply(c.shape), c.runs ?? args.runs, {
+        peers,
+        kind: c.peer,
+        shape: c.shape,
+      });
+      results.cases.push({ backend, name: c.name, ...r });
       log(
-        `| ${c.name} | ${r.stockMs === null ? 'skipped' : r.stockMs.toFixed(1)} | ${r.oursMs.toFixed(1)} | ${r.ratio === null ? '-' : r.ratio.toFixed(1) + 'x'} |${peerCells(vs)}`,
+        `| ${c.name} | ${r.stockMs === null ? 'skipped' : r.stockMs.toFixed(1)} | ${r.oursMs.toFixed(1)} | ${r.ratio === null ? '-' : r.ratio.toFixed(1) + 'x'} |${peerCells(r.peers ?? [])}`,
       );
     }
     for (const c of args.builds ? buildCases(backend, args) : []) {
@@ -306,19 +300,22 @@ async function main() {
   await tf.setBackend('cpu');
   const n = 16777216;
   const buf = new Float32Array(n);
-  const raw = compare(
+  // the peers fill an existing array too (numpy: standard_normal(out=); torch: normal_), in the same loop
+  const raw = await compare(
     () => tf.randomNormal([n], 0, 1, 'float32', 1),
     () => fillNormal(buf, new Xoshiro128(1), 0, 1),
     args.runs,
+    { peers, kind: 'normals', shape: [n] },
   );
   results.rawNormals = {
     count: n,
     stockPerSec: n / (raw.stockMs / 1000),
     oursPerSec: n / (raw.oursMs / 1000),
     ratio: raw.ratio,
+    ...(raw.peers ? { peers: raw.peers.map((r) => ({ ...r, perSec: r.ms === null ? null : n / (r.ms / 1000) })) } : {}),
   };
   // The floor any initializer pays for a fresh output: allocating and first touching it.
-  const floor = compare(null, () => new Float32Array(n).fill(1), args.runs);
+  const floor = await compare(null, () => new Float32Array(n).fill(1), args.runs);
   results.allocationFloorMs = { elements: n, ms: floor.oursMs };
   log(
     `allocating and touching a fresh 2^24-float32 output (the floor for a 4096x4096 kernel): ${floor.oursMs.toFixed(1)} ms`,
@@ -326,13 +323,10 @@ async function main() {
   log(
     `\nraw normals (2^24): stock ${(results.rawNormals.stockPerSec / 1e6).toFixed(1)} M/s, ours ${(results.rawNormals.oursPerSec / 1e6).toFixed(1)} M/s (${raw.ratio.toFixed(1)}x)`,
   );
-  if (peers.length) {
-    const vs = await compareWithPeers(() => fillNormal(buf, new Xoshiro128(1), 0, 1), peers, 'normals', [n], args.runs);
-    results.rawNormals.peers = vs.map((r) => ({ ...r, perSec: r.ms === null ? null : n / (r.ms / 1000) }));
+  for (const r of results.rawNormals.peers ?? [])
     log(
-      `raw normals into an existing array, interleaved: ours ${(n / (vs[0].oursMs / 1000) / 1e6).toFixed(1)} M/s; ${vs.map((r) => `${r.version} ${r.ms === null ? '-' : (n / (r.ms / 1000) / 1e6).toFixed(1)} M/s`).join('; ')}`,
+      `  ${r.version}, into an existing array, in the same runs: ${r.perSec === null ? '-' : (r.perSec / 1e6).toFixed(1)} M/s`,
     );
-  }
   for (const p of peers) p.stop();
   if (args.rss) {
     const s = peakRss('stock');

@@ -124,7 +124,10 @@ export async function compare(options: CompareOptions, writeAtomic: WriteAtomic)
     } finally {
       x.dispose();
     }
-    const arms = summary.arms.map((a) => a.arm);
+    const arms = findArms(
+      summary.arms.map((a) => a.arm),
+      armListFor(task),
+    );
     const result: TaskResult = {
       task: name,
       title: task.title,
@@ -135,10 +138,8 @@ export async function compare(options: CompareOptions, writeAtomic: WriteAtomic)
       classes: data.train.classes,
       targetLoss: task.train.targetLoss,
       seeds: [...new Set(mine.map((r) => r.seed))],
-      descriptions: Object.fromEntries(findArms(arms, armListFor(task)).map((a) => [a.name, a.description])),
-      tools: findArms(arms, armListFor(task))
-        .filter((a) => a.prepare !== undefined)
-        .map((a) => a.name),
+      descriptions: Object.fromEntries(arms.map((a) => [a.name, a.description])),
+      tools: arms.filter((a) => a.prepare !== undefined).map((a) => a.name),
       runs: mine.map(({ artifacts: _artifacts, ...run }) => run),
       summary,
       best: best.arm,

@@ -122,8 +122,8 @@ export function formatInterval(i: Interval, metric: MetricName): string {
 const signed = (v: number, f: { scale: number; digits: number }): string =>
   `${v >= 0 ? '+' : '−'}${Math.abs(v * f.scale).toFixed(f.digits)}`;
 
-/** `+0.40 [−0.10, +0.90]`, bold where the adjusted test says better, marked where it says worse. */
-function formatDifference(c: Comparison | undefined): string {
+/** `+0.40 [−0.10, +0.90]`; `marked`: bold where the adjusted test says better, "(worse)" where it says worse. */
+function formatDifference(c: Comparison | undefined, marked = true): string {
   if (!c) return '';
   const f = FORMATS[c.metric];
   const d = c.difference;
@@ -131,6 +131,7 @@ function formatDifference(c: Comparison | undefined): string {
   const text = Number.isFinite(d.lower)
     ? `${signed(d.mean, f)} [${signed(d.lower, f)}, ${signed(d.upper, f)}]`
     : signed(d.mean, f);
+  if (!marked) return text;
   return c.verdict === 'better' ? `**${text}**` : c.verdict === 'worse' ? `${text} (worse)` : text;
 }
 
@@ -185,7 +186,7 @@ function headToHead(task: TaskResult): string[] {
       .map((c) => {
         const p = Number.isFinite(c.pAdjusted) ? `, p (Holm) ${c.pAdjusted.toPrecision(2)}` : '';
         const what = c.verdict === 'not distinguishable' ? 'not distinguishable' : `**${c.verdict}**`;
-        return `- ${c.arm} vs ${c.reference}, ${c.metric === 'testAccuracy' ? 'test accuracy' : 'final train loss'}: ${formatDifference({ ...c, verdict: 'not distinguishable' })}${p}: ${what}`;
+        return `- ${c.arm} vs ${c.reference}, ${c.metric === 'testAccuracy' ? 'test accuracy' : 'final train loss'}: ${formatDifference(c, false)}${p}: ${what}`;
       }),
     ...summary,
   ];
