@@ -34,6 +34,16 @@ export { sampleInputs } from './model/inputs.js';
 export type { SampleInputsOptions } from './model/inputs.js';
 export type { SignalLayer, SignalOptions, SignalReport } from './model/signal.js';
 
+// μP: width-transferable parametrization, its readout layer and per-weight learning rates.
+export { mup } from './mup/parametrization.js';
+export type { MupClass, MupOptions, MupPlan, MupRow } from './mup/parametrization.js';
+export { MuReadout, muReadout } from './mup/readout.js';
+export type { MuReadoutOptions } from './mup/readout.js';
+export { MupOptimizer } from './mup/optimizer.js';
+export { coordCheck } from './mup/coord_check.js';
+export type { BuiltModel, CoordCheckOptions, CoordCheckResult } from './mup/coord_check.js';
+export type { MupOptimizerOptions } from './mup/optimizer.js';
+
 // Layer rules: what the model tools know about each layer class, and the user's own.
 export { registerLayerRule, unregisterLayerRule } from './model/layers/index.js';
 export type {

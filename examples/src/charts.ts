@@ -25,6 +25,8 @@ export interface Panel {
   logY?: boolean;
   /** Shaded bands: below `below` (vanishing) and above `above` (exploding). */
   bands?: { below: number; above: number };
+  /** The x of each index (default 1, 2, ...); the legend then keeps the series' order. */
+  x?: readonly number[];
 }
 
 /** One point per entry with its interval as an error bar (e.g. each arm's mean accuracy over seeds). */
@@ -47,7 +49,7 @@ function panelLayers(
   const rows = panel.series.flatMap((s) =>
     s.values.flatMap((v, i) =>
       v !== null && Number.isFinite(v) && (!panel.logY || v > 0)
-        ? [{ series: s.name, x: i + 1, y: v, style: s.dashed ? 'predicted' : 'measured' }]
+        ? [{ series: s.name, x: panel.x?.[i] ?? i + 1, y: v, style: s.dashed ? 'predicted' : 'measured' }]
         : [],
     ),
   );
@@ -59,7 +61,7 @@ function panelLayers(
   const bandRows = panel.series.flatMap((s) =>
     (s.band ?? []).flatMap((b, i) =>
       b !== null && b.every(Number.isFinite) && (!panel.logY || b[0] > 0)
-        ? [{ series: s.name, x: i + 1, lo: b[0], hi: b[1] }]
+        ? [{ series: s.name, x: panel.x?.[i] ?? i + 1, lo: b[0], hi: b[1] }]
         : [],
     ),
   );
@@ -69,6 +71,8 @@ function panelLayers(
     Object.assign(scale, { domain: [Math.min(...all) / 1.05, Math.max(...all) * 1.05], nice: false });
   }
 
+  // series in the order given (widths 64, 128, ..., not sorted as text), where the panel places its own x
+  const order = panel.x ? { scale: { domain: panel.series.map((s) => s.name) } } : {};
   const layer: Layer[] = [];
   if (panel.bands && panel.logY && ys.length) {
     // the visible y range, widened to show the band edges; bands are clipped to it
@@ -103,7 +107,7 @@ function panelLayers(
         x: { field: 'x', type: 'quantitative', scale: xScale },
         y: { field: 'lo', type: 'quantitative', scale },
         y2: { field: 'hi' },
-        color: { field: 'series', type: 'nominal', title: null },
+        color: { field: 'series', type: 'nominal', title: null, ...order },
       },
     });
   layer.push({
@@ -112,7 +116,7 @@ function panelLayers(
     encoding: {
       x: { field: 'x', type: 'quantitative', title: xLabel, axis: { tickMinStep: 1 }, scale: xScale },
       y: { field: 'y', type: 'quantitative', title: panel.yLabel, scale },
-      color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom', columns: 2 } },
+      color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom', columns: 2 }, ...order },
       detail: { field: 'style', type: 'nominal' },
       strokeDash: {
         field: 'style',

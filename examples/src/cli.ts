@@ -21,6 +21,8 @@ import {
   usageLines,
 } from './cli_options';
 import { TASKS, TASK_CHOICES, armListFor, tasksFor } from './tasks';
+import { WIDTH_TASK } from './width';
+import { widthTransfer } from './width_task';
 
 /** Options both commands take. */
 const COMMON: OptionTable = {
@@ -43,10 +45,10 @@ const COMMON: OptionTable = {
 const COMPARE: OptionTable = {
   task: {
     value: 'T',
-    help: `${TASK_CHOICES.join('|')}\n(all: image, image-leaky, text, deep; residual: a 30-block residual MLP;\nrecurrent: sequence and memory, LSTMs over token ids; everything: every task; image runs\nthe ReLU and the LeakyReLU MLP)`,
+    help: `${TASK_CHOICES.join('|')}|width\n(all: image, image-leaky, text, deep; residual: a 30-block residual MLP;\nrecurrent: sequence and memory, LSTMs over token ids; everything: every task; image runs\nthe ReLU and the LeakyReLU MLP; width: Adam's learning rate against width, standard\nparametrization and muP, MLPs of width ${WIDTH_TASK.widths.join(', ')}, not in everything)`,
     default: 'all',
     parse: (raw) => {
-      tasksFor(raw);
+      if (raw !== 'width') tasksFor(raw);
       return raw;
     },
   },
@@ -60,6 +62,11 @@ const COMPARE: OptionTable = {
     }),
   },
   epochs: { value: 'N', help: "positive integer (default: each task's own)", parse: positiveInteger },
+  steps: {
+    value: 'N',
+    help: `width task: Adam steps per run (default ${WIDTH_TASK.steps})`,
+    parse: positiveInteger,
+  },
   seeds: {
     value: 'N',
     help: "seeds per task: job seeds --seed, --seed + 1, ... (default: each task's own, 5 on deep, 3 elsewhere)",
@@ -107,6 +114,8 @@ export interface ParsedArgs {
   /** null: each task's defaults */
   arms: string[] | null;
   epochs?: number;
+  /** width task: steps per run */
+  steps?: number;
   seeds?: number;
   /** absent: one per core (`defaultWorkers`) */
   workers?: number;
@@ -157,6 +166,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     task: (v.task as string | undefined) ?? defaults.task,
     arms: (v.arms as string[] | undefined) ?? null,
     epochs: v.epochs as number | undefined,
+    steps: v.steps as number | undefined,
     seeds: v.seeds as number | undefined,
     workers: v.workers as number | undefined,
     model: positionals[0],
@@ -170,6 +180,13 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     training: given.filter((f) => f === 'training' || f === 'inference').pop() !== 'inference',
     chunk: v.chunk as number | undefined,
   };
+  if (args.task === 'width') {
+    const wrong = (['arms', 'epochs'] as const).find((k) => given.includes(k));
+    if (wrong)
+      throw new UsageError(`--${wrong} does not apply to task width (its grid is fixed; --steps sets its budget)`);
+    return args;
+  }
+  if (args.steps !== undefined) throw new UsageError('--steps applies to task width only');
   if (args.arms !== null) {
     // every chosen task must know every chosen arm (MLP and recurrent tasks have their own arms)
     for (const name of tasksFor(args.task)) {
@@ -228,6 +245,28 @@ export async function run(argv: readonly string[], io: Io = consoleIo): Promise<
   const { writeFileAtomic } = require('tfjs-initializers/node') as typeof import('tfjs-initializers/node');
   io.out(`backend: ${backend}`);
   if (args.command === 'diagnose') return diagnose(args.model as string, args, writeFileAtomic, io);
+  if (args.task === 'width') {
+    const width = await widthTransfer(
+      {
+        seeds: args.seeds,
+        seed: args.seed,
+        limit: args.limit,
+        steps: args.steps,
+        workers: args.workers ?? defaultWorkers(backend),
+        backend,
+        out: args.out,
+        command: `tfjs-init ${argv.join(' ')}`,
+        quiet: args.quiet,
+      },
+      writeFileAtomic,
+    );
+    for (const s of width.summary) {
+      const optima = s.curves.map((c) => `${c.width}: 2^${c.bestLog2LearningRate}`).join(', ');
+      io.out(`${s.parametrization}: best learning rate per width ${optima}; moves ${Math.abs(s.shift)} grid step(s)`);
+    }
+    io.out(`\nreport: ${args.out}/width.md (${width.seconds.toFixed(0)} s)`);
+    return 0;
+  }
   const results = await compare(
     {
       tasks: tasksFor(args.task),

@@ -1,11 +1,11 @@
 /** A worker thread of the job pool (piscina): selects its own tfjs backend once, then runs the jobs it is given. */
 import type { MessagePort } from 'node:worker_threads';
 import { selectBackend } from './backend';
-import { Job, JobResult, runJob } from './jobs';
+import { PoolJob, ResultOf, runAny } from './pool';
 
 /** What the pool sends a worker: the job, the backend to run it on, and a port for progress (steps done). */
 export interface WorkerTask {
-  job: Job;
+  job: PoolJob;
   backend: string;
   progress: MessagePort;
 }
@@ -15,12 +15,12 @@ let backend: Promise<string> | null = null;
 /** Steps are reported in groups of this many (a message per step would cost more than the step). */
 const REPORT_EVERY = 10;
 
-export default async function runInWorker({ job, backend: wanted, progress }: WorkerTask): Promise<JobResult> {
+export default async function runInWorker({ job, backend: wanted, progress }: WorkerTask): Promise<ResultOf<PoolJob>> {
   backend ??= selectBackend(wanted);
   await backend;
   let pending = 0;
   try {
-    return await runJob(job, () => {
+    return await runAny(job, () => {
       if (++pending === REPORT_EVERY) {
         progress.postMessage(pending);
         pending = 0;

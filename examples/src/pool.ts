@@ -8,16 +8,28 @@ import * as path from 'node:path';
 import { Piscina } from 'piscina';
 import { Job, JobResult, runJob } from './jobs';
 import type { WorkerTask } from './job_worker';
+import { WidthJob, WidthResult, runWidthJob } from './width';
 
-export interface PoolOptions {
+/** A job of either kind: one arm of a comparison, or one run of the width task. */
+export type PoolJob = Job | WidthJob;
+/** What a job of kind J returns. */
+export type ResultOf<J extends PoolJob> = J extends WidthJob ? WidthResult : JobResult;
+
+/** Runs a job of either kind here. */
+export function runAny<J extends PoolJob>(job: J, onStep: () => void): Promise<ResultOf<J>> {
+  const run = 'kind' in job && job.kind === 'width' ? runWidthJob(job, onStep) : runJob(job as Job, onStep);
+  return run as Promise<ResultOf<J>>;
+}
+
+export interface PoolOptions<J extends PoolJob = Job> {
   /** threads to run jobs on; 1 runs them here, one after another */
   workers: number;
   /** the backend every worker selects (as `selectBackend` takes it) */
   backend: string;
   /** called as training steps finish, with the job and how many steps */
-  onSteps(job: Job, steps: number): void;
+  onSteps(job: J, steps: number): void;
   /** called when a job is done */
-  onDone(job: Job, result: JobResult): void;
+  onDone(job: J, result: ResultOf<J>): void;
 }
 
 /**
@@ -29,17 +41,17 @@ export function defaultWorkers(backend: string): number {
 }
 
 /** Runs every job; the results are in the order of `jobs`. A job that throws rejects the whole run. */
-export async function runJobs(jobs: readonly Job[], options: PoolOptions): Promise<JobResult[]> {
+export async function runJobs<J extends PoolJob>(jobs: readonly J[], options: PoolOptions<J>): Promise<ResultOf<J>[]> {
   if (options.workers <= 1) {
-    const results: JobResult[] = [];
+    const results: ResultOf<J>[] = [];
     for (const job of jobs) {
-      const result = await runJob(job, () => options.onSteps(job, 1));
+      const result = await runAny(job, () => options.onSteps(job, 1));
       options.onDone(job, result);
       results.push(result);
     }
     return results;
   }
-  const pool = new Piscina<WorkerTask, JobResult>({
+  const pool = new Piscina<WorkerTask, ResultOf<J>>({
     filename: path.join(__dirname, 'job_worker.js'),
     minThreads: options.workers,
     maxThreads: options.workers,

@@ -7,6 +7,7 @@ import { NOISE_RULES } from './noise.js';
 import { NORMALIZATION_RULES } from './normalization.js';
 import { POOLING_RULES } from './pooling.js';
 import { PREPROCESSING_RULES } from './preprocessing.js';
+import { READOUT_RULES } from './readout.js';
 import { RECURRENT_RULES } from './recurrent.js';
 import { addBuiltinRules } from './registry.js';
 import { RESHAPE_RULES } from './reshape.js';
@@ -24,5 +25,6 @@ for (const family of [
   EMBEDDING_RULES,
   PREPROCESSING_RULES,
   WRAPPER_RULES,
+  READOUT_RULES,
 ])
   addBuiltinRules(family);
