@@ -402,6 +402,29 @@ describe('the recurrent tasks', () => {
     expect(fs.readFileSync(path.join(out, 'report.md'), 'utf8')).toMatch(/\| build s \|/);
   });
 
+  it('compare --task width: every cell of the grid under SP and μP, the report, the chart; bad flags refused', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-init-width-'));
+    const cli = path.join(__dirname, '..', 'examples', 'dist', 'cli.js');
+    const args = 'compare --task width --steps 2 --seeds 1 --limit 10 --backend wasm --quiet --workers 2'.split(' ');
+    const stdout = execFileSync(process.execPath, [cli, ...args, '--out', out], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    expect(stdout).toMatch(/^sp: best learning rate per width 64: 2\^-\d+, 128: /m);
+    const results = JSON.parse(fs.readFileSync(path.join(out, 'width.json'), 'utf8'));
+    expect(results.runs).toHaveLength(5 * 10 * 2); // widths x learning rates x parametrizations
+    expect(results.summary.map((s: { parametrization: string }) => s.parametrization)).toEqual(['sp', 'mup']);
+    for (const s of results.summary)
+      expect(s.curves.map((c: { width: number }) => c.width)).toEqual([64, 128, 256, 512, 1024]);
+    expect(fs.readFileSync(path.join(out, 'width.md'), 'utf8').match(/^\| \d+ \| -\d+ \|/gm)).toHaveLength(5);
+    expect(fs.readFileSync(path.join(out, 'width.svg'), 'utf8')).toMatch(/^<svg/);
+    const refused = (flag: string) =>
+      expect(() =>
+        execFileSync(process.execPath, [cli, 'compare', '--task', 'width', flag, '1'], { stdio: 'pipe' }),
+      ).toThrow(new RegExp(`${flag} does not apply to task width`));
+    refused('--epochs');
+  });
+
   it('compare --task residual: the residual MLP with the residual arms, predicted and measured signal at init', () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-init-residual-'));
     const cli = path.join(__dirname, '..', 'examples', 'dist', 'cli.js');

@@ -9,7 +9,7 @@ import * as path from 'path';
 import { findArms } from './arms';
 import { Job, JobResult, jobData } from './jobs';
 import { runJobs } from './pool';
-import { Progress } from './progress';
+import { jobProgress } from './progress';
 import { CompareResults, TaskResult, initChart, markdownReport, taskChart } from './report';
 import { summarize } from './stats';
 import { TASKS, TaskName, armListFor } from './tasks';
@@ -88,26 +88,14 @@ export async function compare(options: CompareOptions, writeAtomic: WriteAtomic)
   const started = Date.now();
   const jobs = planJobs(options);
   const stepsOf = (job: Job): number => job.epochs * Math.ceil(jobData(job).train.n / TASKS[job.task].train.batchSize);
-  const progress = options.quiet ? null : new Progress(jobs.reduce((s, j) => s + stepsOf(j), 0));
-  const reported = new Map<Job, number>();
-  let done = 0;
-  const label = (job: Job): string => `${done}/${jobs.length} jobs; ${job.task} / ${job.arm} / seed ${job.seed}`;
+  const progress = jobProgress(jobs, stepsOf, (j) => `${j.task} / ${j.arm} / seed ${j.seed}`, options.quiet === true);
   const results = await runJobs(jobs, {
     workers: options.workers,
     backend: options.backend,
-    onSteps: (job, steps) => {
-      reported.set(job, (reported.get(job) ?? 0) + steps);
-      progress?.tick(label(job), steps);
-    },
-    onDone: (job) => {
-      // a diverged run stops early, and the last progress message can arrive after the result: settle the count
-      const left = stepsOf(job) - (reported.get(job) ?? 0);
-      reported.set(job, stepsOf(job));
-      done++;
-      progress?.tick(label(job), left);
-    },
+    onSteps: progress.onSteps,
+    onDone: progress.onDone,
   });
-  progress?.finish();
+  progress.finish();
   const tasks: TaskResult[] = [];
   for (const name of options.tasks) {
     const task = TASKS[name];

@@ -1,5 +1,5 @@
 /** A progress bar with ETA on stderr (redrawn in place on a terminal, a line per update otherwise). */
-export class Progress {
+class Progress {
   private done = 0;
   private readonly start = Date.now();
   private lastLine = 0;
@@ -36,4 +36,33 @@ export class Progress {
 function formatSeconds(s: number): string {
   if (s < 60) return `${s.toFixed(0)}s`;
   return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
+}
+
+/**
+ * A pool's progress callbacks over `jobs`: a bar over every job's steps, labelled `k/N jobs; describe(job)`. A job's
+ * count is settled when it is done (a diverged run stops early, and its last message can arrive after its result).
+ */
+export function jobProgress<J>(
+  jobs: readonly J[],
+  stepsOf: (job: J) => number,
+  describe: (job: J) => string,
+  quiet: boolean,
+): { onSteps(job: J, steps: number): void; onDone(job: J): void; finish(): void } {
+  const progress = quiet ? null : new Progress(jobs.reduce((s, j) => s + stepsOf(j), 0));
+  const reported = new Map<J, number>();
+  let done = 0;
+  const label = (job: J): string => `${done}/${jobs.length} jobs; ${describe(job)}`;
+  return {
+    onSteps: (job, steps) => {
+      reported.set(job, (reported.get(job) ?? 0) + steps);
+      progress?.tick(label(job), steps);
+    },
+    onDone: (job) => {
+      const left = stepsOf(job) - (reported.get(job) ?? 0);
+      reported.set(job, stepsOf(job));
+      done++;
+      progress?.tick(label(job), left);
+    },
+    finish: () => progress?.finish(),
+  };
 }

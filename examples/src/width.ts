@@ -7,8 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initializeModel, muReadout, mup, MupOptimizer } from 'tfjs-initializers';
 import { shuffledIndices } from './data/split';
-import { loadMnist } from './data/mnist';
-import { Dataset } from './data/dataset';
+import { jobData } from './jobs';
 import { Interval, interval } from './stats';
 import { registerTransposeFirstMatMul } from './wasm_kernels';
 
@@ -88,15 +87,6 @@ export function planWidthJobs(options: { seeds: number; seed: number; limit?: nu
   return jobs;
 }
 
-const splits = new Map<string, { train: Dataset; test: Dataset }>();
-
-function splitFor(job: WidthJob): { train: Dataset; test: Dataset } {
-  const key = `${job.dataSeed}/${job.limit ?? ''}`;
-  let split = splits.get(key);
-  if (!split) splits.set(key, (split = loadMnist({ seed: job.dataSeed, perClass: job.limit })));
-  return split;
-}
-
 /** The model of a job, initialized and with its optimizer. */
 function prepare(job: WidthJob): { model: tf.LayersModel; optimizer: tf.Optimizer } {
   const model = widthMlp(job.width);
@@ -130,7 +120,8 @@ function meanLoss(model: tf.LayersModel, x: tf.Tensor2D, y: tf.Tensor2D): number
 export async function runWidthJob(job: WidthJob, onStep: () => void): Promise<WidthResult> {
   if (tf.getBackend() === 'wasm') registerTransposeFirstMatMul();
   const started = Date.now();
-  const { train, test } = splitFor(job);
+  // the image tasks' MNIST split, from the same loader and cache
+  const { train, test } = jobData({ task: 'image', dataSeed: job.dataSeed, limit: job.limit });
   const { model, optimizer } = prepare(job);
   const evalN = Math.min(WIDTH_TASK.evalExamples, train.n);
   const [xs, ys] = tf.tidy(() => [

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { Panel } from './charts';
 import { runJobs } from './pool';
-import { Progress } from './progress';
+import { jobProgress } from './progress';
 import { lineChart } from './svg';
 import { WIDTH_TASK, WidthJob, WidthResult, WidthSummary, planWidthJobs, summarizeWidth } from './width';
 
@@ -93,7 +93,7 @@ function widthMarkdown(results: WidthResults): string {
   }
   lines.push(
     '',
-    '95% intervals over seeds (t distribution). At the base width μP and SP are the same run, seed for seed.',
+    '95% intervals over seeds (t distribution). μP starts its readout at 0, so even at the base width its runs differ from SP’s.',
   );
   return `${lines.join('\n')}\n`;
 }
@@ -104,26 +104,16 @@ export async function widthTransfer(options: WidthOptions, writeAtomic: WriteAto
   const seeds = options.seeds ?? WIDTH_TASK.seeds;
   const jobs = planWidthJobs({ seeds, seed: options.seed, limit: options.limit, steps: options.steps });
   const steps = jobs[0].steps;
-  const progress = options.quiet ? null : new Progress(jobs.length * steps);
-  const reported = new Map<WidthJob, number>();
-  let done = 0;
-  const label = (job: WidthJob): string =>
-    `${done}/${jobs.length} runs; ${job.parametrization} / width ${job.width} / lr 2^${job.log2LearningRate} / seed ${job.seed}`;
+  const describe = (job: WidthJob): string =>
+    `${job.parametrization} / width ${job.width} / lr 2^${job.log2LearningRate} / seed ${job.seed}`;
+  const progress = jobProgress(jobs, () => steps, describe, options.quiet);
   const runs = await runJobs(jobs, {
     workers: options.workers,
     backend: options.backend,
-    onSteps: (job, n) => {
-      reported.set(job, (reported.get(job) ?? 0) + n);
-      progress?.tick(label(job), n);
-    },
-    onDone: (job) => {
-      const left = steps - (reported.get(job) ?? 0); // a diverged run stops early
-      reported.set(job, steps);
-      done++;
-      progress?.tick(label(job), left);
-    },
+    onSteps: progress.onSteps,
+    onDone: progress.onDone,
   });
-  progress?.finish();
+  progress.finish();
   const summary = summarizeWidth(runs);
   const results: WidthResults = {
     command: options.command,

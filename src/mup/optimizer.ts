@@ -77,6 +77,8 @@ export class MupOptimizer extends tf.Optimizer {
   readonly options: Readonly<ConfigOf<typeof SPEC>>;
   /** One built-in optimizer per distinct multiplier, in order of first appearance. */
   private readonly groups = new Map<number, tf.Optimizer>();
+  /** The distinct multipliers in order of first appearance (the groups' order in the saved state). */
+  private readonly order: number[];
 
   constructor(options: MupOptimizerOptions = {}) {
     super();
@@ -84,6 +86,7 @@ export class MupOptimizer extends tf.Optimizer {
     for (const m of this.options.multipliers ?? []) {
       if (!(m > 0)) throw new InitializerConfigError(OWNER, 'multipliers', m, 'numbers > 0');
     }
+    this.order = [...new Set(this.options.multipliers ?? [1])];
   }
 
   /** The built-in optimizer stepping the variables of multiplier `m`. */
@@ -103,11 +106,6 @@ export class MupOptimizer extends tf.Optimizer {
     return g;
   }
 
-  /** The distinct multipliers in order of first appearance (the groups' order in the saved state). */
-  private distinct(): number[] {
-    return [...new Set(this.options.multipliers ?? [1])];
-  }
-
   override applyGradients(variableGradients: Gradients): void {
     const list: NamedTensor[] = Array.isArray(variableGradients)
       ? variableGradients
@@ -124,9 +122,11 @@ export class MupOptimizer extends tf.Optimizer {
     const byGroup = new Map<number, NamedTensor[]>();
     list.forEach((g, i) => {
       const m = multipliers ? multipliers[i] : 1;
-      byGroup.set(m, [...(byGroup.get(m) ?? []), g]);
+      const part = byGroup.get(m);
+      if (part) part.push(g);
+      else byGroup.set(m, [g]);
     });
-    for (const m of this.distinct()) {
+    for (const m of this.order) {
       const part = byGroup.get(m);
       if (part) this.group(m).applyGradients(part);
     }
@@ -136,7 +136,7 @@ export class MupOptimizer extends tf.Optimizer {
   /** The iterations, then each group's state, named `group{k}/...` (k: the multiplier's order of appearance). */
   override async getWeights(): Promise<NamedTensor[]> {
     const out: NamedTensor[] = [await this.saveIterations()];
-    const order = this.distinct();
+    const order = this.order;
     for (let k = 0; k < order.length; k++) {
       const g = this.groups.get(order[k]);
       if (!g) continue;
@@ -150,7 +150,7 @@ export class MupOptimizer extends tf.Optimizer {
   /** Restores what getWeights returned. */
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {
     const state = await this.extractIterations(weightValues);
-    const order = this.distinct();
+    const order = this.order;
     const iterations = tf.scalar(this.iterations, 'int32');
     try {
       for (let k = 0; k < order.length; k++) {
