@@ -11,6 +11,7 @@ const tf = require('@tensorflow/tfjs');
 require('@tensorflow/tfjs-backend-wasm');
 const ours = require('..');
 const { modelToolCases } = require('./model_tools.js');
+const { browserCases } = require('./browser.js');
 
 // Stock orthogonal warns on every call above 2000 elements; keep the table readable.
 const warn = console.warn;
@@ -41,6 +42,9 @@ const OPTIONS = {
   peers: {
     help: 'also time the same cases through numpy, and PyTorch where it imports (python3 bench/peers.py), interleaved with ours',
   },
+  browser: {
+    help: 'also time orthogonal and heNormal on webgl and wasm in headless Chromium, alternating (bench/browser.js)',
+  },
 };
 const USAGE = ['usage: npm run bench -- [options]', ...cli.usageLines(OPTIONS)].join('\n');
 
@@ -60,6 +64,7 @@ function parseArgs(argv) {
       builds: !v['no-builds'],
       models: !v['no-models'],
       peers: v.peers,
+      browser: v.browser,
     };
   } catch (error) {
     if (!(error instanceof cli.UsageError)) throw error;
@@ -112,7 +117,19 @@ async function compare(stock, mine, runs, { peers = [], kind = null, shape = nul
  * peer is not installed.
  */
 async function startPeer(which, log) {
-  const child = spawn('python3', [path.join(__dirname, 'peers.py'), which], { stdio: ['pipe', 'pipe', 'ignore'] });
+  // the python3 on PATH first, then the system's (Debian's python3-torch installs for /usr/bin/python3 only)
+  const notes = [];
+  for (const python of ['python3', '/usr/bin/python3']) {
+    const peer = await startPeerWith(python, which, (note) => notes.push(`${python}: ${note}`));
+    if (peer) return peer;
+  }
+  log(`peer ${which}: skipped (${notes.join('; ')})`);
+  return null;
+}
+
+/** startPeer with one interpreter; null (and `note`) when the peer is not there. */
+async function startPeerWith(python, which, note) {
+  const child = spawn(python, [path.join(__dirname, 'peers.py'), which], { stdio: ['pipe', 'pipe', 'ignore'] });
   const failed = new Promise((resolve) => child.on('error', () => resolve({ value: undefined, done: true })));
   const lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const next = async () => {
@@ -124,11 +141,11 @@ async function startPeer(which, log) {
   try {
     hello = await next();
   } catch {
-    log(`peer ${which}: skipped (python3 did not start bench/peers.py)`);
+    note('did not start bench/peers.py');
     return null;
   }
   if (hello.unavailable) {
-    log(`peer ${which}: skipped (${hello.unavailable})`);
+    note(hello.unavailable);
     child.stdin.end();
     return null;
   }
@@ -173,7 +190,6 @@ function cases(backend, args) {
     mine: () => ours.heNormal({ seed: 1 }),
   });
   for (const n of [128, 256, 512, 1024]) {
-    if (n === 1024 && backend !== 'cpu') continue;
     const skipStock1024 = n === 1024;
     const skipStock = skipStock1024 || (backend === 'cpu' && n > 256 && !args.all);
     list.push({
@@ -328,6 +344,19 @@ async function main() {
       `  ${r.version}, into an existing array, in the same runs: ${r.perSec === null ? '-' : (r.perSec / 1e6).toFixed(1)} M/s`,
     );
   for (const p of peers) p.stop();
+  if (args.browser) {
+    const b = await browserCases({ runs: Math.min(args.runs, 3), log });
+    if (b) {
+      results.browser = b;
+      log(`\nheadless Chromium: WebGL renderer ${b.renderer}; wasm threads ${b.wasmThreads ? 'on' : 'off'}`);
+      log('| case | wasm ms | webgl ms | wasm/webgl | max abs difference of the values |');
+      log('|---|---:|---:|---:|---:|');
+      for (const c of b.cases)
+        log(
+          `| ${c.name} | ${c.wasmMs.toFixed(1)} | ${c.webglMs.toFixed(1)} | ${(c.wasmMs / c.webglMs).toFixed(2)}x | ${c.maxDiff.toExponential(1)} |`,
+        );
+    }
+  }
   if (args.rss) {
     const s = peakRss('stock');
     const o = peakRss('ours');

@@ -9,12 +9,16 @@ const {
   signalPropagation,
 } = require('tfjs-initializers');
 
-/** Multi-head self-attention: query, key, value kernels [d, heads, headDim], output kernel [heads, headDim, d]. */
+/**
+ * Multi-head self-attention: query, key, value kernels [d, heads, headDim], output kernel [heads, headDim, d]. The
+ * logits are q.k / sqrt(headDim) x scoreMultiplier (1; mup() sets it so that they scale as 1 / headDim).
+ */
 class SelfAttention extends tf.layers.Layer {
   constructor(config) {
     super(config);
     this.heads = config.heads;
     this.headDim = config.headDim;
+    this.scoreMultiplier = config.scoreMultiplier ?? 1;
   }
   build(inputShape) {
     const d = inputShape[inputShape.length - 1];
@@ -35,7 +39,7 @@ class SelfAttention extends tf.layers.Layer {
           .reshape([b, T, h, k])
           .transpose([0, 2, 1, 3]);
       const [q, key, v] = [project(this.query), project(this.key), project(this.value)];
-      const weights = tf.softmax(tf.matMul(q, key, false, true).div(Math.sqrt(k))); // [batch, heads, T, T]
+      const weights = tf.softmax(tf.matMul(q, key, false, true).mul(this.scoreMultiplier / Math.sqrt(k))); // [batch, heads, T, T]
       const mixed = tf
         .matMul(weights, v)
         .transpose([0, 2, 1, 3])
@@ -44,7 +48,7 @@ class SelfAttention extends tf.layers.Layer {
     });
   }
   getConfig() {
-    return { ...super.getConfig(), heads: this.heads, headDim: this.headDim };
+    return { ...super.getConfig(), heads: this.heads, headDim: this.headDim, scoreMultiplier: this.scoreMultiplier };
   }
 }
 SelfAttention.className = 'SelfAttention';
@@ -59,8 +63,8 @@ registerLayerRule('SelfAttention', {
     { role: 'kernel', layout: 'auto', inAxis: [0, 1], outAxis: 2, reads: 'inner', writes: 'output' },
   ],
   probe: 'layer',
-  // Per head, the logits q.k / sqrt(headDim) have variance s^2 = mean over the head's dims of E[q^2] E[k^2] -
-  // E[q]^2 E[k]^2; softmax weights over T keys, taken as lognormal and independent of the values, have
+  // Per head, the logits c q.k / sqrt(headDim) (c: scoreMultiplier) have variance s^2 = c^2 x the mean over the
+  // head's dims of E[q^2] E[k^2] - E[q]^2 E[k]^2; softmax weights over T keys, taken as lognormal and independent of the values, have
   // E[sum_j a_j^2] = exp(s^2) / T (at most 1); a weighted mean of T independent values keeps their mean and has
   // that share of their variance. Then the output kernel.
   moments: ({ layer, inputs, inputShapes, weights }) => {
@@ -72,11 +76,17 @@ registerLayerRule('SelfAttention', {
     const m2 = v.m2.map((m, c) => {
       const head = Math.floor(c / k);
       let s2 = 0;
-      for (let j = head * k; j < (head + 1) * k; j++) s2 += (q.m2[j] * key.m2[j] - (q.mean[j] * key.mean[j]) ** 2) / k;
+      const c2 = layer.scoreMultiplier ** 2 / k;
+      for (let j = head * k; j < (head + 1) * k; j++) s2 += c2 * (q.m2[j] * key.m2[j] - (q.mean[j] * key.mean[j]) ** 2);
       return mean[c] ** 2 + (m - mean[c] ** 2) * Math.min(1, Math.exp(s2) / T);
     });
     const out = signalMoments.throughKernel({ mean, m2 }, weights.get('output').values, [h * k, d], null);
     return { moments: out, note: 'softmax weights lognormal over T independent keys, independent of the values' };
+  },
+  // muP's attention: logits x 1 / headDim instead of 1 / sqrt(headDim) (Tensor Programs V, Section 4), equal at the base
+  forwardMultiplier: (layer, base) => {
+    const value = Math.sqrt(base.headDim / layer.headDim);
+    return { value, apply: () => (layer.scoreMultiplier = value) };
   },
 });
 

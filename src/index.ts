@@ -67,6 +67,7 @@ export type {
   WeightMap,
   WeightRole,
   WeightValues,
+  WidthMultiplier,
 } from './model/layers/index.js';
 export { signalMoments } from './model/signal_moments.js';
 export type { SignalMoments } from './model/signal_moments.js';

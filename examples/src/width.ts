@@ -19,8 +19,8 @@ export const WIDTH_TASK = {
   title: 'MNIST, 784-w-w-10 ReLU MLPs, Adam, learning rate against width',
   widths: [64, 128, 256, 512, 1024],
   baseWidth: 64,
-  log2LearningRates: [-14, -13, -12, -11, -10, -9, -8, -7, -6, -5],
-  steps: 300,
+  log2LearningRates: [-12, -11, -10, -9, -8, -7, -6, -5],
+  steps: 600,
   batchSize: 64,
   seeds: 3,
   /** the training loss is measured on the first this many training digits after the last step */
@@ -180,6 +180,12 @@ interface WidthCurve {
   /** the grid point of least mean loss */
   bestLog2LearningRate: number;
   best: Interval;
+  /**
+   * each neighbouring grid point's loss minus the optimum's, paired by seed (95% interval): the optimum is resolved
+   * when every lower bound is above 0 (a diverged or missing neighbour counts as resolved)
+   */
+  neighbours: Interval[];
+  resolved: boolean;
 }
 
 /** What the width task found, per parametrization. */
@@ -192,6 +198,11 @@ export interface WidthSummary {
   spread: number;
   /** the widest model is the best at its own optimum, and at the narrowest model's optimum */
   widerIsBetter: boolean;
+  /**
+   * per width: its mean loss at the narrowest model's optimal learning rate over its loss at its own optimum (1: the
+   * narrow model's tuned rate is as good as any on the grid; what transfer buys)
+   */
+  transferPenalty: number[];
 }
 
 /** Summaries per parametrization from the runs. */
@@ -201,17 +212,30 @@ export function summarizeWidth(results: readonly WidthResult[]): WidthSummary[] 
     const curves = WIDTH_TASK.widths
       .filter((width) => results.some((r) => r.parametrization === parametrization && r.width === width))
       .map((width) => {
-        const loss = grid.map((lr) => {
-          const xs = results
+        const runs = grid.map((lr) =>
+          results
             .filter((r) => r.parametrization === parametrization && r.width === width && r.log2LearningRate === lr)
-            .map((r) => r.trainLoss);
+            .sort((p, q) => p.seed - q.seed),
+        );
+        const loss = runs.map((rs) => {
+          const xs = rs.map((r) => r.trainLoss);
           return xs.length && xs.every(Number.isFinite) ? interval(xs) : null;
         });
         const bestAt = loss.reduce(
           (b, l, i) => (l !== null && (b < 0 || l.mean < (loss[b] as Interval).mean) ? i : b),
           -1,
         );
-        return { width, loss, bestLog2LearningRate: grid[bestAt], best: loss[bestAt] as Interval };
+        const neighbours = [bestAt - 1, bestAt + 1]
+          .filter((i) => i >= 0 && i < grid.length && loss[i] !== null)
+          .map((i) => interval(runs[i].map((r, k) => r.trainLoss - runs[bestAt][k].trainLoss)));
+        return {
+          width,
+          loss,
+          bestLog2LearningRate: grid[bestAt],
+          best: loss[bestAt] as Interval,
+          neighbours,
+          resolved: neighbours.every((d) => d.lower > 0),
+        };
       });
     const optima = curves.map((c) => c.bestLog2LearningRate);
     const [first, last] = [curves[0], curves[curves.length - 1]];
@@ -222,6 +246,7 @@ export function summarizeWidth(results: readonly WidthResult[]): WidthSummary[] 
       curves,
       shift: last.bestLog2LearningRate - first.bestLog2LearningRate,
       spread: Math.max(...optima) - Math.min(...optima),
+      transferPenalty: curves.map((c) => atNarrowOptimum(c) / c.best.mean),
       widerIsBetter:
         curves.every((c) => c === last || last.best.mean < c.best.mean) &&
         curves.every((c) => c === last || atNarrowOptimum(last) < atNarrowOptimum(c)),

@@ -68,16 +68,20 @@ function widthMarkdown(results: WidthResults): string {
     '',
     '![training loss against learning rate](width.svg)',
     '',
-    '| width | SP: best log2 lr | SP: loss there | μP: best log2 lr | μP: loss there |',
-    '|---:|---:|---:|---:|---:|',
+    '| width | SP: best log2 lr | SP: loss there | SP: resolved | SP: at the base optimum | ' +
+      'μP: best log2 lr | μP: loss there | μP: resolved | μP: at the base optimum |',
+    '|---:|---:|---:|---|---:|---:|---:|---|---:|',
   ];
   const [sp, mu] = ['sp', 'mup'].map((p) => results.summary.find((s) => s.parametrization === p) as WidthSummary);
   sp.curves.forEach((c, i) => {
     const m = mu.curves[i];
     const cell = (x: { mean: number; lower: number; upper: number }): string =>
       `${x.mean.toFixed(4)} [${x.lower.toFixed(4)}, ${x.upper.toFixed(4)}]`;
+    const resolved = (x: WidthSummary['curves'][number]): string => (x.resolved ? 'yes' : 'no');
+    const penalty = (s: WidthSummary): string => `${s.transferPenalty[i].toFixed(2)}x`;
     lines.push(
-      `| ${c.width} | ${c.bestLog2LearningRate} | ${cell(c.best)} | ${m.bestLog2LearningRate} | ${cell(m.best)} |`,
+      `| ${c.width} | ${c.bestLog2LearningRate} | ${cell(c.best)} | ${resolved(c)} | ${penalty(sp)} | ` +
+        `${m.bestLog2LearningRate} | ${cell(m.best)} | ${resolved(m)} | ${penalty(mu)} |`,
     );
   });
   lines.push('');
@@ -93,7 +97,10 @@ function widthMarkdown(results: WidthResults): string {
   }
   lines.push(
     '',
-    '95% intervals over seeds (t distribution). μP starts its readout at 0, so even at the base width its runs differ from SP’s.',
+    '95% intervals over seeds (t distribution). At the base optimum: the loss at the narrowest model’s best rate ' +
+      'over the loss at this width’s own best (1.00x: the tuned rate transfers). Resolved: both neighbouring grid points are worse than the optimum, ' +
+      'paired by seed (the 95% interval of the difference above 0). μP starts its readout at 0, so even at the base ' +
+      'width its runs differ from SP’s.',
   );
   return `${lines.join('\n')}\n`;
 }
@@ -127,11 +134,16 @@ export async function widthTransfer(options: WidthOptions, writeAtomic: WriteAto
     summary,
     chart: 'width.svg',
   };
-  await writeAtomic(
-    path.join(options.out, 'width.svg'),
-    await lineChart(WIDTH_TASK.title, 'log2 learning rate (Adam)', widthPanels(summary, steps)),
-  );
-  await writeAtomic(path.join(options.out, 'width.json'), `${JSON.stringify(results, null, 2)}\n`);
-  await writeAtomic(path.join(options.out, 'width.md'), widthMarkdown(results));
+  await writeWidthReport(results, options.out, writeAtomic);
   return results;
+}
+
+/** Writes width.svg, width.json and width.md for `results` into `out`. */
+async function writeWidthReport(results: WidthResults, out: string, writeAtomic: WriteAtomic): Promise<void> {
+  await writeAtomic(
+    path.join(out, 'width.svg'),
+    await lineChart(WIDTH_TASK.title, 'log2 learning rate (Adam)', widthPanels(results.summary, results.steps)),
+  );
+  await writeAtomic(path.join(out, 'width.json'), `${JSON.stringify(results, null, 2)}\n`);
+  await writeAtomic(path.join(out, 'width.md'), widthMarkdown(results));
 }

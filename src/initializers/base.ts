@@ -91,11 +91,16 @@ export abstract class ConfiguredInitializer<S extends OptionSpec> extends Initia
 
   /** A float32 tensor of `shape`; `dtype` must be float32 or omitted. */
   apply(shape: number[], dtype?: tf.DataType): tf.Tensor {
+    this.checkDtype(dtype);
+    return tf.tensor(this.sample(shape), shape, 'float32');
+  }
+
+  /** Refuses a dtype other than float32 (`apply`'s check). */
+  protected checkDtype(dtype: tf.DataType | undefined): void {
     if (dtype !== undefined && dtype !== 'float32') {
       const allowed = "'float32' (random initial weights are floats)";
       throw new InitializerConfigError(this.getClassName(), 'dtype', dtype, allowed);
     }
-    return tf.tensor(this.sample(shape), shape, 'float32');
   }
 }
 

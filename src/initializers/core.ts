@@ -4,12 +4,14 @@
  * module turns (shape, scale, mode, distribution, seed) into values, and into the stock
  * tfjs config `toPortable` writes.
  */
+import type * as tf from '@tensorflow/tfjs';
 import { FAN_LAYOUTS, FanLayout, computeFans } from '../math/fans.js';
 import { checkShape } from '../math/shape.js';
 import { ConfigOf, OptionSpec, axes, choice, defineOptions, SEED_FIELD } from '../options.js';
 import { TRUNCATED_NORMAL_STD, fillNormal, fillTruncatedNormal, fillUniform } from '../sampling/distributions.js';
 import { generatorFor } from '../sampling/prng.js';
 import { ConfiguredInitializer, StockTranslation } from './base.js';
+import { filledTensor } from './filled_tensor.js';
 
 /** Which fan divides the scale: fanIn, fanOut, (fanIn + fanOut) / 2, or sqrt(fanIn * fanOut). */
 export type FanMode = 'fanIn' | 'fanOut' | 'fanAvg' | 'fanGeoAvg';
@@ -84,14 +86,20 @@ export function varianceScalingStd(shape: readonly number[], params: VarianceSca
  * Values with variance scale / fan (row-major, `shape`): normal and truncated
  * normal with std sqrt(scale / fan); uniform on [-sqrt(3 scale / fan), sqrt(3 scale / fan)).
  */
-export function varianceScalingValues(owner: string, shape: number[], params: VarianceScalingParams): Float32Array {
+export function varianceScalingValues(
+  owner: string,
+  shape: number[],
+  params: VarianceScalingParams,
+  out?: Float32Array,
+): Float32Array {
   checkShape(owner, shape);
-  return valuesWithStd(owner, shape, varianceScalingStd(shape, params), params.distribution, params.seed);
+  return valuesWithStd(owner, shape, varianceScalingStd(shape, params), params.distribution, params.seed, out);
 }
 
 /**
  * Zero-mean values of a given std (row-major, `shape`): normal, truncated normal (std exact after the cut)
- * or uniform on [-sqrt(3) std, sqrt(3) std). The sampling every variance-scaling draw goes through.
+ * or uniform on [-sqrt(3) std, sqrt(3) std). The sampling every variance-scaling draw goes through; into `into`
+ * (of the shape's size) when given.
  */
 export function valuesWithStd(
   owner: string,
@@ -99,8 +107,10 @@ export function valuesWithStd(
   std: number,
   distribution: Distribution,
   seed: number | null,
+  into?: Float32Array,
 ): Float32Array {
-  const out = new Float32Array(checkShape(owner, shape));
+  const size = checkShape(owner, shape);
+  const out = into ?? new Float32Array(size);
   const rng = generatorFor(seed);
   switch (distribution) {
     case 'normal':
@@ -158,6 +168,14 @@ export abstract class VarianceScalingPreset<S extends OptionSpec> extends Config
   /** Draws from the core with `params`. */
   sample(shape: number[]): Float32Array {
     return varianceScalingValues(this.getClassName(), shape, this.params);
+  }
+
+  /** The same values as `sample`, drawn straight into the tensor's memory (filledTensor). */
+  override apply(shape: number[], dtype?: tf.DataType): tf.Tensor {
+    this.checkDtype(dtype);
+    const params = this.params;
+    const size = checkShape(this.getClassName(), shape);
+    return filledTensor(shape, size, (out) => varianceScalingValues(this.getClassName(), shape, params, out));
   }
 
   /** Stock `VarianceScaling` with the same std (see stockVarianceScaling). */

@@ -1,8 +1,10 @@
 /** Orthogonal initialization with a gain. */
+import * as tf from '@tensorflow/tfjs';
 import { InitializerConfigError } from '../errors.js';
 import { checkShape } from '../math/shape.js';
 import { OptionsOf, SEED_FIELD, defineOptions, integerIn, positive } from '../options.js';
 import { randomOrthogonal } from '../sampling/orthogonal.js';
+import { blockedOnBackend, orthogonalTensor } from './orthogonal_blocked.js';
 import { generatorFor } from '../sampling/prng.js';
 import { CLASS_PREFIX, ConfiguredInitializer, StockTranslation } from './base.js';
 
@@ -25,7 +27,9 @@ export interface OrthogonalOptions extends OptionsOf<typeof SPEC> {}
  * Saxe et al., "Exact solutions to the nonlinear dynamics of learning in deep linear
  * neural networks", ICLR 2014: W = g Q, Q Haar-distributed with orthonormal columns
  * (rows when rows < cols). The shape is flattened to [prod(shape[:-1]), shape[-1]]
- * as Keras does; Q from Householder QR of a Gaussian matrix with sign(diag R) folded in.
+ * as Keras does; Q from Householder QR of a Gaussian matrix with sign(diag R) folded in (from 192 x 192 up, on a
+ * backend other than the JS cpu backend, the reflections are accumulated in blocks on the backend's matMul: the
+ * same draws, the values equal to float32 rounding).
  * With `gates: k` the columns split into k blocks [rows, cols / k], each an independent g Q (one per
  * gate of a recurrent kernel, as Flax initializes them), so every gate's recurrent matrix is itself
  * orthogonal; tfjs's gate order is LSTM (i, f, c, o), GRU (z, r, h).
@@ -50,26 +54,55 @@ export class Orthogonal extends ConfiguredInitializer<typeof SPEC> {
     super(SPEC, options);
   }
 
-  /** g Q for the flattened shape. */
+  /** g Q for the flattened shape, as a typed array (read back from `apply` where that runs on the backend). */
   sample(shape: number[]): Float32Array {
-    const owner = this.getClassName();
-    checkShape(owner, shape);
-    if (shape.length < 2) throw new InitializerConfigError(owner, 'shape', shape, 'of rank 2 or more');
-    const cols = shape[shape.length - 1];
-    const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
-    const { gain, gates, seed } = this.config;
-    const rng = generatorFor(seed);
-    if (gates === 1) return randomOrthogonal(rows, cols, rng, gain);
-    if (cols % gates !== 0) {
-      throw new InitializerConfigError(owner, 'gates', gates, `a divisor of the last dimension (${cols})`);
+    const { rows, cols, width } = this.matrixOf(shape);
+    if (blockedOnBackend(rows, width)) {
+      const t = this.apply(shape);
+      const values = t.dataSync() as Float32Array;
+      t.dispose();
+      return values;
     }
-    const width = cols / gates;
+    const { gain, gates } = this.config;
+    const rng = generatorFor(this.config.seed);
+    if (gates === 1) return randomOrthogonal(rows, cols, rng, gain);
     const out = new Float32Array(rows * cols);
     for (let g = 0; g < gates; g++) {
       const block = randomOrthogonal(rows, width, rng, gain);
       for (let r = 0; r < rows; r++) out.set(block.subarray(r * width, (r + 1) * width), r * cols + g * width);
     }
     return out;
+  }
+
+  /**
+   * g Q as a tensor: from a matrix of 192 x 192 up on a backend other than the JS cpu backend, products on the
+   * backend's matMul (blocked Householder in WY form; equal to the JS kernel's values to float32 rounding), else the
+   * JS kernel's values.
+   */
+  override apply(shape: number[], dtype?: tf.DataType): tf.Tensor {
+    this.checkDtype(dtype);
+    const { rows, width } = this.matrixOf(shape);
+    if (!blockedOnBackend(rows, width)) return tf.tensor(this.sample(shape), shape, 'float32');
+    const { gain, gates } = this.config;
+    const rng = generatorFor(this.config.seed);
+    return tf.tidy(() => {
+      const blocks = Array.from({ length: gates }, () => orthogonalTensor(rows, width, rng, gain));
+      return (gates === 1 ? blocks[0] : tf.concat(blocks, 1)).reshape(shape);
+    });
+  }
+
+  /** The flattened matrix [rows, cols] and each gate block's width, checked. */
+  private matrixOf(shape: number[]): { rows: number; cols: number; width: number } {
+    const owner = this.getClassName();
+    checkShape(owner, shape);
+    if (shape.length < 2) throw new InitializerConfigError(owner, 'shape', shape, 'of rank 2 or more');
+    const cols = shape[shape.length - 1];
+    const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
+    const { gates } = this.config;
+    if (cols % gates !== 0) {
+      throw new InitializerConfigError(owner, 'gates', gates, `a divisor of the last dimension (${cols})`);
+    }
+    return { rows, cols, width: cols / gates };
   }
 
   /** Stock `Orthogonal` draws the same distribution (Haar, times the gain) when there is one gate block. */

@@ -23,7 +23,7 @@ import { DISTRIBUTIONS } from '../initializers/core.js';
 import { OptionsOf, SEED_FIELD, choice, defineOptions, flag, parseOptions, positive } from '../options.js';
 import { modelGraph } from '../model/graph.js';
 import { initializeModel } from '../model/initialize_model.js';
-import { WeightRole } from '../model/layers/index.js';
+import { WeightRole, WidthMultiplier, ruleFor } from '../model/layers/index.js';
 import { weightSlots } from '../model/roles.js';
 import { checkModel, replaceWeights, withRollback } from '../model/transaction.js';
 import { MuReadout } from './readout.js';
@@ -79,7 +79,10 @@ export interface MupRow {
   class: MupClass;
   /** Its std relative to the fan-in rule's draw at this width (0: zero init). */
   initFactor: number;
-  /** The factor its layer's input is multiplied by (a MuReadout's; 1 elsewhere). */
+  /**
+   * On a kernel, its layer's width-dependent forward multiplier (the layer rule's `forwardMultiplier`: a MuReadout's
+   * input factor a / m_in, an attention layer's logit factor); 1 elsewhere.
+   */
   forwardMultiplier: number;
   /** Its learning-rate multipliers. */
   learningRate: {
@@ -162,7 +165,8 @@ function classify(role: WeightRole, rank: number, wide: number[], where: string)
 /**
  * Applies μP to `model` relative to `base` (the same architecture at the base width): classifies every trainable
  * weight (input, hidden, output, vector, finite; see the table at the top of this file), redraws the weights by the
- * fan-in rule (initializeModel) and scales the readout, sets each MuReadout's width multiplier, and returns the
+ * fan-in rule (initializeModel) and scales the readout, sets each layer's forward multiplier (a MuReadout's, an
+ * attention layer's logit scale: the layer rule's `forwardMultiplier`), and returns the
  * per-weight learning-rate multipliers with an optimizer that applies them. Which dimensions grow is read from
  * `delta` (default: `model`), so the model at the base width itself needs a `delta` at another width. Every option
  * and both models are checked before any weight changes; if anything fails, the model is as it was.
@@ -208,7 +212,7 @@ export function mup(model: tf.LayersModel, options: MupOptions): MupPlan {
     throw new InitializerConfigError(OWNER, 'base', `${theirs.length} and ${other.length} layers`, allowed);
   }
   const rowsByWeight = new Map<tf.LayerVariable, MupRow>();
-  const readouts: Array<{ layer: MuReadout; m: number }> = [];
+  const multipliers: WidthMultiplier[] = [];
   const scaled: Array<{ layer: Layer; index: number; factor: number }> = [];
   let anyWide = false;
   mine.forEach(({ name, layer, roles }, l) => {
@@ -216,6 +220,14 @@ export function mup(model: tf.LayersModel, options: MupOptions): MupPlan {
     if (b.layer.getClassName() !== layer.getClassName() || d.layer.getClassName() !== layer.getClassName()) {
       const allowed = `a ${layer.getClassName()} at position ${l}, as in the model`;
       throw new InitializerConfigError(OWNER, 'base', `${b.layer.getClassName()} (${b.name})`, allowed);
+    }
+    const forward = ruleFor(layer)?.forwardMultiplier?.(layer, b.layer);
+    if (forward) {
+      if (!(Number.isFinite(forward.value) && forward.value > 0)) {
+        const allowed = 'a positive forward multiplier from the layer rule';
+        throw new ModelError(OWNER, 'layer', name, allowed, `${OWNER}: ${name}: forward multiplier ${forward.value}`);
+      }
+      multipliers.push(forward);
     }
     for (const [index, role] of roles) {
       const w = layer.weights[index];
@@ -252,16 +264,15 @@ export function mup(model: tf.LayersModel, options: MupOptions): MupPlan {
         fanOutMultiplier: mOut,
         class: cls,
         initFactor: 1,
-        forwardMultiplier: 1,
+        forwardMultiplier: forward && role.role === 'kernel' ? forward.value : 1,
         learningRate: { sgd: 1, adam: 1 },
       };
       if (cls === 'input') row.learningRate = { sgd: mOut, adam: 1 };
       if (cls === 'hidden') row.learningRate = { sgd: mOut / mIn, adam: 1 / mIn };
       if (cls === 'vector') row.learningRate = { sgd: m, adam: 1 };
       if (cls === 'output' && isReadout) {
-        Object.assign(row, { initFactor: zero * Math.sqrt(mIn), forwardMultiplier: a / mIn });
+        row.initFactor = zero * Math.sqrt(mIn);
         row.learningRate = { sgd: mIn, adam: 1 };
-        readouts.push({ layer, m: mIn });
       } else if (cls === 'output') {
         row.initFactor = (zero * a) / Math.sqrt(mIn);
         row.learningRate = { sgd: (a * a) / mIn, adam: a / mIn };
@@ -295,7 +306,7 @@ export function mup(model: tf.LayersModel, options: MupOptions): MupPlan {
       }
     });
   }
-  for (const { layer, m } of readouts) layer.setWidthMultiplier(m);
+  for (const m of multipliers) m.apply();
   const learningRateMultipliers = (optimizer: 'sgd' | 'momentum' | 'adam'): number[] =>
     rows.map((r) => (optimizer === 'adam' ? r.learningRate.adam : r.learningRate.sgd));
   return {

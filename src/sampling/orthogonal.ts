@@ -36,11 +36,27 @@ export function randomOrthogonal(rows: number, cols: number, rng: Xoshiro128, ga
 }
 
 /**
- * The first n columns (m >= n) of a Haar-distributed m x m orthogonal matrix, column-major:
- * Q = H_0 ... H_{n-1} [I; 0] diag(s), H_k = I - tau_k v_k v_k^T the reflection that QR would use on a
- * fresh Gaussian column x_k (rows k..m), and s_k the sign of R's k-th diagonal entry.
+ * The Householder reflections of a Haar-distributed m x m orthogonal matrix's first n columns (m >= n):
+ * Q = H_0 ... H_{n-1} [I; 0] diag(sign), H_k = I - tau_k v_k v_k^T.
  */
-function haarColumns(m: number, n: number, rng: Xoshiro128): Float64Array {
+export interface Reflections {
+  /** Rows m. */
+  m: number;
+  /** Reflections n. */
+  n: number;
+  /** v_k in v[k m + k .. k m + m), zero above row k (column-major, m x n). */
+  v: Float64Array;
+  /** tau_k = 2 / |v_k|^2 (0 for a zero vector). */
+  tau: Float64Array;
+  /** s_k: the sign of R's k-th diagonal entry. */
+  sign: Float64Array;
+}
+
+/**
+ * The reflections QR would use on a Gaussian m x n matrix, each drawn as a fresh Gaussian column x_k on rows
+ * k..m (Stewart 1980): H_k maps x_k to alpha_k e_k, alpha_k = -sign(x_k0) |x_k|.
+ */
+export function haarReflections(m: number, n: number, rng: Xoshiro128): Reflections {
   const v = new Float64Array(m * n); // v_k lives in v[k*m + k .. k*m + m)
   const tau = new Float64Array(n);
   const sign = new Float64Array(n);
@@ -60,6 +76,16 @@ function haarColumns(m: number, n: number, rng: Xoshiro128): Float64Array {
     v[ck + k] = v0;
     tau[k] = vNorm2 === 0 ? 0 : 2 / vNorm2;
   }
+  return { m, n, v, tau, sign };
+}
+
+/**
+ * The first n columns (m >= n) of a Haar-distributed m x m orthogonal matrix, column-major:
+ * Q = H_0 ... H_{n-1} [I; 0] diag(s), H_k = I - tau_k v_k v_k^T the reflection that QR would use on a
+ * fresh Gaussian column x_k (rows k..m), and s_k the sign of R's k-th diagonal entry.
+ */
+function haarColumns(m: number, n: number, rng: Xoshiro128): Float64Array {
+  const { v, tau, sign } = haarReflections(m, n, rng);
   // Backward accumulation, Q = H_0 (H_1 (... H_{n-1} [I; 0])). Column j is e_j until a reflection with
   // k <= j reaches it (v_k is zero above row k), so H_k only needs columns j >= k. Reflections go four at a
   // time: one pass over a column takes the four dot products, one more applies all four updates.

@@ -7,8 +7,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { initializeModel, lsuv, predictSignal, signalPropagation } from '../../src';
+import { initializeModel, lsuv, mup, predictSignal, signalPropagation } from '../../src';
 import { measureNodes } from '../helpers';
+import { saveToMemory } from '../memory_io';
 
 const root = path.join(__dirname, '../..');
 const file = path.join(root, 'examples', 'attention.js');
@@ -59,5 +60,32 @@ describe("the README's self-attention example", () => {
     expect(scaled.every((r) => r.converged)).toBe(true);
     tf.dispose([x, y]);
     model.dispose();
+  });
+
+  it('mup: the attention kernels are hidden, the logits scale as 1 / headDim (the rule sets scoreMultiplier), and it saves', async () => {
+    // base d = 32 (4 heads of 8), model d = 128 (4 heads of 32): m = 4 on d and on headDim
+    const [model, base] = [transformerBlock(8, 128, 4), transformerBlock(8, 32, 4)];
+    const plan = mup(model, { base, seed: 2 });
+    base.dispose();
+    const attention = plan.rows.filter((r) => r.className === 'SelfAttention');
+    expect(attention.map((r) => [r.class, r.widthAxes, r.learningRate.adam])).toEqual([
+      ['hidden', [0, 2], 0.25], // query [d, heads, headDim]: fan-in d, fan-out heads x headDim
+      ['hidden', [0, 2], 0.25],
+      ['hidden', [0, 2], 0.25],
+      ['hidden', [1, 2], 0.25], // output [heads, headDim, d]
+    ]);
+    // logits x sqrt(8) / 32 = (1 / sqrt(32)) x 0.5: 1 / headDim, equal to 1 / sqrt(headDim) at the base
+    expect(attention.map((r) => r.forwardMultiplier)).toEqual([0.5, 0.5, 0.5, 0.5]);
+    const layer = model.layers.find((l) => l.getClassName() === 'SelfAttention') as tf.layers.Layer;
+    expect(layer.getConfig().scoreMultiplier).toBe(0.5);
+    expect(plan.rows.filter((r) => r.className !== 'SelfAttention').every((r) => r.forwardMultiplier === 1)).toBe(true);
+    const x = tf.randomNormal([4, 8, 128], 0, 1, 'float32', 7);
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(await saveToMemory(model)));
+    const found = loaded.layers.find((l) => l.getClassName() === 'SelfAttention') as tf.layers.Layer;
+    expect(found.getConfig().scoreMultiplier).toBe(0.5);
+    const [a, b] = [model.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
+    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+    tf.dispose([x, a, b]);
+    [model, loaded].forEach((m) => m.dispose());
   });
 });

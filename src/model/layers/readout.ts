@@ -34,5 +34,12 @@ export const READOUT_RULES: RuleFamily = {
       return withFusedActivation(layer, out, outputShapes[0], 'units independent');
     },
     probe: 'kernel',
+    // m_in: the kernel's fan-in over the base's (a Dense kernel [in, units])
+    forwardMultiplier: (layer, base) => {
+      const fanIn = (l: tf.layers.Layer): number => Number(l.weights[0]?.shape[0]);
+      const m = fanIn(layer) / fanIn(base);
+      const readout = layer as tf.layers.Layer & { setWidthMultiplier(m: number): void };
+      return { value: Number(configOf(layer).outputMultiplier ?? 1) / m, apply: () => readout.setWidthMultiplier(m) };
+    },
   },
 };

@@ -61,6 +61,7 @@ const FIELDS: Readonly<Record<keyof LayerRule, 'function' | readonly string[] | 
   probe: ['kernel', 'recurrent', 'embedding', 'layer'] satisfies readonly ProbeKind[],
   merge: ['sum', 'average', 'product', 'max', 'min', 'concat', 'dot'] satisfies readonly MergeKind[],
   ids: 'function',
+  forwardMultiplier: 'function',
   unsupported: 'string',
 };
 

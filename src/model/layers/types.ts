@@ -210,6 +210,21 @@ export interface LayerRule {
   merge?: MergeKind;
   /** The layer reads integer ids in [0, n) (an Embedding's vocabulary): a probe batch draws them uniformly. */
   ids?: (layer: Layer) => number;
+  /**
+   * μP (`mup`): the layer's width-dependent forward multiplier, from the same layer at the base width: its value
+   * and a function that sets it on the layer (as a config key, so it saves). `mup` asks every layer first and sets
+   * them only once every check has passed. MuReadout: its input x a / m_in; an attention layer: its logits
+   * x sqrt(d_base) / d, which is 1 / sqrt(d) at the base and falls as 1 / d (Tensor Programs V, Section 4).
+   */
+  forwardMultiplier?: (layer: Layer, base: Layer) => WidthMultiplier;
   /** Why the tools cannot handle this class: a layer of it is named, with this reason, wherever it matters. */
   unsupported?: string;
+}
+
+/** A layer's μP forward multiplier (LayerRule's `forwardMultiplier`). */
+export interface WidthMultiplier {
+  /** The multiplier at this width. */
+  value: number;
+  /** Sets it on the layer. */
+  apply(): void;
 }
