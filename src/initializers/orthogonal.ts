@@ -4,9 +4,9 @@ import { InitializerConfigError } from '../errors.js';
 import { checkShape } from '../math/shape.js';
 import { OptionsOf, SEED_FIELD, defineOptions, integerIn, positive } from '../options.js';
 import { randomOrthogonal } from '../sampling/orthogonal.js';
-import { blockedOnBackend, orthogonalTensor } from './orthogonal_blocked.js';
 import { generatorFor } from '../sampling/prng.js';
 import { CLASS_PREFIX, ConfiguredInitializer, StockTranslation } from './base.js';
+import { blockedOnBackend, orthogonalTensor } from './orthogonal_blocked.js';
 
 const SPEC = defineOptions({
   /** Multiplier g of the orthogonal matrix; default 1. */

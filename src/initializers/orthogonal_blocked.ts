@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Xoshiro128 } from '../sampling/prng.js';
-import { Reflections, haarReflections, randomOrthogonal } from '../sampling/orthogonal.js';
+import { Reflections, haarReflections } from '../sampling/orthogonal.js';
 
 /** Reflections per block: the products' inner dimension. */
 const BLOCK = 64;
@@ -92,10 +92,9 @@ export function blockedOnBackend(rows: number, cols: number): boolean {
 
 /**
  * A rows x cols Haar orthogonal matrix times `gain` (orthonormal columns when rows >= cols, rows otherwise), as
- * `randomOrthogonal` draws it: on the active backend's matMul where `blockedOnBackend`, else the JS kernel.
+ * `randomOrthogonal` draws it, on the active backend's matMul (the caller checks `blockedOnBackend`).
  */
 export function orthogonalTensor(rows: number, cols: number, rng: Xoshiro128, gain: number): tf.Tensor2D {
-  if (!blockedOnBackend(rows, cols)) return tf.tensor2d(randomOrthogonal(rows, cols, rng, gain), [rows, cols]);
   const q = blockedHaarColumns(Math.max(rows, cols), Math.min(rows, cols), rng, gain);
   if (rows >= cols) return q;
   const t = tf.transpose(q);
