@@ -124,6 +124,27 @@ export function leakyRectifierMoments(mu: number, sd: number, alpha: number): [n
 }
 
 /**
+ * E[y] and E[y^2] for y = clip(x, lo, hi), x ~ N(mu, sd^2), sd > 0 (relu6 is clip(x, 0, 6)): with a = (lo - mu) / sd
+ * and b = (hi - mu) / sd, E[y] = lo Phi(a) + mu (Phi(b) - Phi(a)) + sd (phi(a) - phi(b)) + hi (1 - Phi(b)) and
+ * E[y^2] = lo^2 Phi(a) + (mu^2 + sd^2)(Phi(b) - Phi(a)) + 2 mu sd (phi(a) - phi(b)) + sd^2 (a phi(a) - b phi(b))
+ * + hi^2 (1 - Phi(b)) (the truncated normal's moments).
+ */
+export function clippedMoments(mu: number, sd: number, lo: number, hi: number): [number, number] {
+  const [a, b] = [(lo - mu) / sd, (hi - mu) / sd];
+  const [ca, cb, pa, pb] = [normalCdf(a), normalCdf(b), normalPdf(a), normalPdf(b)];
+  const above = normalCdf(-b);
+  const inside = cb - ca;
+  const m1 = lo * ca + mu * inside + sd * (pa - pb) + hi * above;
+  const m2 =
+    lo * lo * ca +
+    (mu * mu + sd * sd) * inside +
+    2 * mu * sd * (pa - pb) +
+    sd * sd * (a * pa - b * pb) +
+    hi * hi * above;
+  return [m1, m2];
+}
+
+/**
  * E[f(Z) He_n(Z)] for n = 0..order, Z ~ N(0, 1), He_n the probabilists' Hermite polynomials (He_0 = 1,
  * He_{n+1} = z He_n - n He_{n-1}), on the panels of gaussianMoments (edges also at `kinks`). With
  * c_n = E[f He_n] / sqrt(n!), Mehler's formula gives Cov(f(X), f(Y)) = sum_{n>=1} c_n^2 rho^n for standard

@@ -4,10 +4,21 @@
  * Pure functions over typed arrays; no tfjs.
  */
 import { ACTIVATION_KINKS, ActivationName, NON_MONOTONE, scalarActivation } from '../math/activations.js';
-import { GRID, OUTER_GAUSSIAN, gaussianMoments, leakyRectifierMoments } from '../math/quadrature.js';
+import { GRID, OUTER_GAUSSIAN, clippedMoments, gaussianMoments, leakyRectifierMoments } from '../math/quadrature.js';
 import { normalCdf, normalPdf } from '../math/special.js';
 import type { ChannelMoments } from './layers/types.js';
-import { Spatial, correlationThrough, diluted, independent, mixCorrelations, sliceSpatial } from './moments_spatial.js';
+import type { PositionMap } from './moments_positions.js';
+import {
+  Spatial,
+  averagedCorrelation,
+  correlationThrough,
+  diluted,
+  independent,
+  mixCorrelations,
+  offsetGrid,
+  sliceSpatial,
+  windowCorrelation,
+} from './moments_spatial.js';
 
 // Math's functions bound once: hot loops here; a global lookup of `Math` is ~20x slower in a vm context (jest).
 const { exp, log: ln, log1p, max, pow, sqrt } = Math;
@@ -27,6 +38,11 @@ export interface Stats extends ChannelMoments {
    * or max pooling right after it counts the zeros as padding taps instead of as diluted values.
    */
   padded?: { inner: Stats; before: number[]; after: number[]; dims: number[] };
+  /**
+   * Each channel's mean and variance at every position (moments_positions.ts); `mean` and `m2` are its averages. Kept
+   * by the rules that compute it (a built-in rule's `positions`), dropped by the others.
+   */
+  positions?: PositionMap;
 }
 
 /** Per-channel variances. */
@@ -54,6 +70,12 @@ export function fromVariance(mean: Float64Array, v: Float64Array): Stats {
 
 /** Leaky rectifiers, whose moments have a closed form: the negative slope (null: the activation's alpha). */
 const RECTIFIERS: Partial<Record<ActivationName, number | null>> = { relu: 0, linear: 1, leakyRelu: null, prelu: null };
+
+/** Clipped linear activations, clip(scale x + shift, 0, top), whose moments have a closed form. */
+const CLIPPED: Partial<Record<ActivationName, { scale: number; shift: number; top: number }>> = {
+  relu6: { scale: 1, shift: 0, top: 6 },
+  hardSigmoid: { scale: 0.2, shift: 0.5, top: 1 },
+};
 
 /**
  * Per channel c of a Gaussian signal N(mean_c, var_c): `moments(mu, sd)` when sd > 0, else the point value phi(mu)
@@ -86,13 +108,16 @@ export function throughActivation(s: Stats, name: ActivationName, alpha: number)
   const phi = scalarActivation(name, alpha).value;
   const kinks = ACTIVATION_KINKS[name] ?? [];
   const slope = RECTIFIERS[name];
+  const clip = CLIPPED[name];
   const { mean, m2 } = perChannel(s, phi, (mu, sd) =>
     slope !== undefined
       ? leakyRectifierMoments(mu, sd, slope === null ? alpha : slope)
-      : gaussianMoments(
-          (u) => phi(mu + sd * u),
-          kinks.map((k) => (k - mu) / sd),
-        ),
+      : clip
+        ? clippedMoments(clip.scale * mu + clip.shift, clip.scale * sd, 0, clip.top)
+        : gaussianMoments(
+            (u) => phi(mu + sd * u),
+            kinks.map((k) => (k - mu) / sd),
+          ),
   );
   const spatial = s.spatial && activationCorrelation(s, () => phi, kinks, { mean, m2 });
   const out: Stats = withSpatial({ mean, m2 }, spatial);
@@ -223,8 +248,39 @@ export function concat(parts: readonly Stats[]): Stats {
  * phi(max z_i), so the max is taken of the Gaussian inputs and phi applied to it.
  */
 export function maxOfWindow(s: Stats, window: number, correlation: Float64Array | null = null): Stats {
-  const phi = s.before ? scalarActivation(s.before.activation, s.before.alpha).value : (x: number) => x;
-  const kinks = s.before ? (ACTIVATION_KINKS[s.before.activation] ?? []) : [];
+  const max1 = windowMaximum(s.before, window);
+  return perChannel(
+    s.before?.input ?? s,
+    max1.phi,
+    (mu, sd, c) => max1.moments(mu, sd, correlation ? correlation[c % correlation.length] : 0),
+    correlation === null,
+  );
+}
+
+/** The activation a max passes through (max commutes with it): phi, its kinks, and its negative slope if a rectifier. */
+function maxActivation(before: Stats['before']): {
+  phi: (x: number) => number;
+  kinks: readonly number[];
+  rectifier: number | null;
+} {
+  if (!before) return { phi: (x) => x, kinks: [], rectifier: 1 };
+  const slope = RECTIFIERS[before.activation];
+  return {
+    phi: scalarActivation(before.activation, before.alpha).value,
+    kinks: ACTIVATION_KINKS[before.activation] ?? [],
+    rectifier: slope === undefined ? null : slope === null ? before.alpha : slope,
+  };
+}
+
+/**
+ * phi(M) for M the max of `window` Gaussians N(mu, sd^2) of pairwise correlation r (see maxOfWindow), phi the
+ * activation `before` names (identity when absent): E[phi(M)] and E[phi(M)^2].
+ */
+export function windowMaximum(
+  before: Stats['before'],
+  window: number,
+): { phi: (x: number) => number; moments: (mu: number, sd: number, r: number) => [number, number] } {
+  const { phi, kinks, rectifier } = maxActivation(before);
   const density = (z: number): number => window * pow(normalCdf(z), window - 1);
   // E[phi(M)] and E[phi(M)^2] as Gaussian expectations weighted by the max's density
   const independentMax = (mu: number, sd: number): [number, number] => {
@@ -234,38 +290,174 @@ export function maxOfWindow(s: Stats, window: number, correlation: Float64Array 
       gaussianMoments((z) => phi(mu + sd * z) * sqrt(density(z)), edges)[1],
     ];
   };
-  const input = s.before?.input ?? s;
-  const slope = s.before ? RECTIFIERS[s.before.activation] : 1;
-  const rectifier =
-    slope === undefined ? null : slope === null ? (s.before as NonNullable<Stats['before']>).alpha : slope;
   const maxima = maxNodes(window);
-  return perChannel(
-    input,
-    phi,
-    (mu, sd, c) => {
-      const r = correlation ? max(0, Math.min(correlation[c % correlation.length], 0.999)) : 0;
-      if (r < 1e-4) return independentMax(mu, sd);
-      const [shared, own] = [sd * sqrt(r), sd * sqrt(1 - r)];
-      let [m1, m2] = [0, 0];
-      if (rectifier !== null) {
-        // M = mu + own Y + shared Z_0, Y the max of the window's standard normals: the inner expectation over Z_0
-        // of a leaky rectifier is closed-form
-        for (let i = 0; i < maxima.y.length; i++) {
-          const [a, b] = leakyRectifierMoments(mu + own * maxima.y[i], shared, rectifier);
-          m1 += maxima.w[i] * a;
-          m2 += maxima.w[i] * b;
-        }
-        return [m1, m2];
-      }
-      for (let i = 0; i < OUTER_GAUSSIAN.z.length; i++) {
-        const [a, b] = independentMax(mu + shared * OUTER_GAUSSIAN.z[i], own);
-        m1 += OUTER_GAUSSIAN.w[i] * a;
-        m2 += OUTER_GAUSSIAN.w[i] * b;
+  const moments = (mu: number, sd: number, correlation: number): [number, number] => {
+    if (sd === 0) return [phi(mu), phi(mu) ** 2];
+    const r = max(0, Math.min(correlation, 0.999));
+    if (r < 1e-4) return independentMax(mu, sd);
+    const [shared, own] = [sd * sqrt(r), sd * sqrt(1 - r)];
+    let [m1, m2] = [0, 0];
+    if (rectifier !== null) {
+      // M = mu + own Y + shared Z_0, Y the max of the window's standard normals: the inner expectation over Z_0
+      // of a leaky rectifier is closed-form
+      for (let i = 0; i < maxima.y.length; i++) {
+        const [a, b] = leakyRectifierMoments(mu + own * maxima.y[i], shared, rectifier);
+        m1 += maxima.w[i] * a;
+        m2 += maxima.w[i] * b;
       }
       return [m1, m2];
-    },
-    correlation === null,
-  );
+    }
+    for (let i = 0; i < OUTER_GAUSSIAN.z.length; i++) {
+      const [a, b] = independentMax(mu + shared * OUTER_GAUSSIAN.z[i], own);
+      m1 += OUTER_GAUSSIAN.w[i] * a;
+      m2 += OUTER_GAUSSIAN.w[i] * b;
+    }
+    return [m1, m2];
+  };
+  return { phi, moments };
+}
+
+/**
+ * phi(M) for M the max of Gaussians N(mu_k, sd_k^2) that differ (a window across a border), of pairwise correlation
+ * r through a shared factor Z_0 as in maxOfWindow: given Z_0 the rest are independent and Clark's recursion (see
+ * extremeOfIndependent) takes their max as Gaussian; a leaky rectifier's moments of it are closed-form, any other
+ * phi is applied once to the Gaussian whose moments match M's over Z_0.
+ */
+export function mixedMaximum(
+  before: Stats['before'],
+  mus: ArrayLike<number>,
+  sds: ArrayLike<number>,
+  correlation: number,
+): [number, number] {
+  const { phi, kinks, rectifier } = maxActivation(before);
+  const r = max(0, Math.min(correlation, 0.999));
+  const outer = r < 1e-4 ? ONE_NODE : OUTER_GAUSSIAN;
+  const [shared, own] = [sqrt(r), sqrt(1 - r)];
+  let [m1, m2] = [0, 0];
+  for (let i = 0; i < outer.z.length; i++) {
+    const z = outer.z[i];
+    let mu1 = mus[0] + sds[0] * shared * z;
+    let v1 = (sds[0] * own) ** 2;
+    for (let k = 1; k < mus.length; k++) {
+      [mu1, v1] = clarkMax(mu1, v1, mus[k] + sds[k] * shared * z, (sds[k] * own) ** 2);
+    }
+    if (rectifier === null) {
+      m1 += outer.w[i] * mu1;
+      m2 += outer.w[i] * (v1 + mu1 * mu1);
+      continue;
+    }
+    const [a, b] = v1 > 0 ? leakyRectifierMoments(mu1, sqrt(v1), rectifier) : [phi(mu1), phi(mu1) ** 2];
+    m1 += outer.w[i] * a;
+    m2 += outer.w[i] * b;
+  }
+  if (rectifier !== null) return [m1, m2];
+  const sd = sqrt(max(0, m2 - m1 * m1));
+  return sd > 0
+    ? gaussianMoments(
+        (u) => phi(m1 + sd * u),
+        kinks.map((k) => (k - m1) / sd),
+      )
+    : [phi(m1), phi(m1) ** 2];
+}
+
+/** A single node: the expectation of a constant. */
+const ONE_NODE = { z: Float64Array.of(0), w: Float64Array.of(1) };
+
+/** Clark's (1961) max of two independent Gaussians, taken as Gaussian: its mean and variance. */
+function clarkMax(mu1: number, v1: number, mu2: number, v2: number): [number, number] {
+  const theta = sqrt(v1 + v2);
+  if (theta === 0) return [max(mu1, mu2), 0];
+  const a = (mu1 - mu2) / theta;
+  const [pa, na, da] = [normalCdf(a), normalCdf(-a), normalPdf(a)];
+  const m1 = mu1 * pa + mu2 * na + theta * da;
+  const second = (mu1 * mu1 + v1) * pa + (mu2 * mu2 + v2) * na + (mu1 + mu2) * theta * da;
+  return [m1, max(0, second - m1 * m1)];
+}
+
+/** E[Y] and Var(Y) for Y the max of n independent standard normals. */
+function maxOfNormals(n: number): { mean: number; variance: number } {
+  const { y, w } = maxNodes(n);
+  let [m1, m2] = [0, 0];
+  for (let i = 0; i < y.length; i++) {
+    m1 += w[i] * y[i];
+    m2 += w[i] * y[i] * y[i];
+  }
+  return { mean: m1, variance: max(0, m2 - m1 * m1) };
+}
+
+/**
+ * The correlation across positions of a max pooling's outputs, from its input's (`s`; the pre-activations where it
+ * is a nondecreasing activation's output). For Gaussian positions X_p, Stein's lemma gives Cov(M, X_q) =
+ * sum_p P(argmax = p) Cov(X_p, X_q), so M's projection on the window's values is sum_p P(argmax = p) X_p: the
+ * window's mean for exchangeable positions. Two windows' maxima are taken to covary as those projections do (the
+ * average pooling's covariance; higher Hermite orders, of order rho^2, left out), over Var(M) = var (r + (1 - r)
+ * Var(Y_n)) with r the window's mean correlation and Y_n the max of n standard normals; then through the activation
+ * (Mehler) at M's mean and variance. `within`: each channel's variance at a position; `out`: the pooled output's.
+ */
+export function maxPooledCorrelation(
+  s: Stats,
+  size: readonly number[],
+  strides: readonly number[],
+  within: Float64Array,
+  outVariance: Float64Array,
+): Spatial {
+  const pre = s.before?.input ?? s;
+  const sp = pre.spatial ?? independent(pre.mean.length, size.length);
+  const n = size.reduce((a, b) => a * b, 1);
+  const averaged = averagedCorrelation(sp, size, strides);
+  const r = windowCorrelation(sp, size);
+  const y = maxOfNormals(n);
+  const centre = ((2 * sp.radius + 1) ** sp.axes - 1) / 2;
+  const shareOf = (c: number): number => r[c] + (1 - r[c]) * y.variance;
+  // windows that overlap share positions: there the max is one variable, and its covariance beyond the projection's
+  const shared = offsetGrid(sp.axes, sp.radius).map((delta) => {
+    const k = delta.reduce((acc, d, a) => acc * max(0, size[a] - Math.abs(d) * strides[a]), 1);
+    return k > 0 && k < n ? sharedMaxCovariance(k, n) - k / (n * n) : 0;
+  });
+  const rho = averaged.out.rho.map((row, c) => {
+    // the projections' covariance, Var(window mean) x row, plus the shared positions', over Var(M)
+    const mean = averaged.inflation[c] / n;
+    return row.map((v, i) => (i === centre ? 1 : Math.min(1, (v * mean + (1 - r[c]) * shared[i]) / shareOf(c))));
+  });
+  const maxed: Spatial = { axes: sp.axes, radius: sp.radius, rho };
+  if (!s.before) return maxed;
+  const phi = scalarActivation(s.before.activation, s.before.alpha).value;
+  const means = pre.mean.map((mu, c) => mu + sqrt(within[c] * (1 - r[c])) * y.mean);
+  const sds = pre.mean.map((_, c) => sqrt(within[c] * shareOf(c)));
+  return correlationThrough(maxed, means, sds, () => phi, ACTIVATION_KINKS[s.before.activation] ?? [], outVariance);
+}
+
+/**
+ * Cov(max(A, S), max(B, S)) for two windows of n independent standard normals sharing k of them: S the max of the k
+ * shared, A and B of the n - k others each. Given S the two maxima are independent, so the covariance is the
+ * variance over S of g(S) = E[max(A, s)] = s P(A < s) + E[A; A > s].
+ */
+const sharedCache = new Map<string, number>();
+/** The standard grid's nodes in increasing order, with their weights. */
+const SORTED_GRID = ((): { z: Float64Array; w: Float64Array } => {
+  const order = Array.from(GRID.z.keys()).sort((a, b) => GRID.z[a] - GRID.z[b]);
+  return { z: Float64Array.from(order, (i) => GRID.z[i]), w: Float64Array.from(order, (i) => GRID.w[i]) };
+})();
+function sharedMaxCovariance(k: number, n: number): number {
+  const key = `${k}/${n}`;
+  const cached = sharedCache.get(key);
+  if (cached !== undefined) return cached;
+  const { z, w } = SORTED_GRID;
+  const m = n - k;
+  // E[A; A > z_i] by the grid's tail sums (A's density m phi Phi^(m-1); w holds phi), half the node's own weight
+  const part = z.map((zi, i) => w[i] * zi * m * pow(normalCdf(zi), m - 1));
+  const tail = new Float64Array(z.length + 1);
+  for (let i = z.length - 1; i >= 0; i--) tail[i] = tail[i + 1] + part[i];
+  let [g1, g2] = [0, 0];
+  for (let i = 0; i < z.length; i++) {
+    const density = k * pow(normalCdf(z[i]), k - 1);
+    const g = z[i] * pow(normalCdf(z[i]), m) + tail[i + 1] + 0.5 * part[i];
+    g1 += w[i] * density * g;
+    g2 += w[i] * density * g * g;
+  }
+  const cov = max(0, g2 - g1 * g1);
+  sharedCache.set(key, cov);
+  return cov;
 }
 
 /** Quadrature nodes and weights for Y, the max of n standard normals (density n phi(y) Phi(y)^(n-1)). */
@@ -388,21 +580,7 @@ export function extremeOfIndependent(terms: readonly Stats[], sign: 1 | -1): Sta
   for (let c = 0; c < n; c++) {
     let mu1 = sign * inputs[0].mean[c];
     let v1 = variance(inputs[0], c);
-    for (const t of inputs.slice(1)) {
-      const mu2 = sign * t.mean[c];
-      const v2 = variance(t, c);
-      const theta = sqrt(v1 + v2);
-      if (theta === 0) {
-        mu1 = max(mu1, mu2);
-        continue;
-      }
-      const a = (mu1 - mu2) / theta;
-      const [pa, na, da] = [normalCdf(a), normalCdf(-a), normalPdf(a)];
-      const m1 = mu1 * pa + mu2 * na + theta * da;
-      const second = (mu1 * mu1 + v1) * pa + (mu2 * mu2 + v2) * na + (mu1 + mu2) * theta * da;
-      mu1 = m1;
-      v1 = max(0, second - m1 * m1);
-    }
+    for (const t of inputs.slice(1)) [mu1, v1] = clarkMax(mu1, v1, sign * t.mean[c], variance(t, c));
     mean[c] = sign * mu1;
     v[c] = v1;
   }

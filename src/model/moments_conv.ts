@@ -4,14 +4,13 @@
  * positions of `same` and `causal` padding, strides, dilation and transposed convolutions are counted exactly
  * under the independence of input positions. Pure functions over typed arrays; no tfjs.
  */
-import { Stats, fromVariance, maxOfWindow, variance, variances } from './moments.js';
+import { Stats, fromVariance, maxOfWindow, maxPooledCorrelation, variance, variances } from './moments.js';
 import {
   Stencil,
   averagedCorrelation,
   globalCorrelation,
   independent,
   kernelCovariance,
-  strided,
   toCorrelation,
   windowCorrelation,
 } from './moments_spatial.js';
@@ -56,31 +55,45 @@ function padBefore(n: number, out: number, k: number, s: number, d: number, padd
   return floor(max((out - 1) * s + (k - 1) * d + 1 - n, 0) / 2);
 }
 
-/** Per axis: output positions grouped by the taps that read inside the input. */
-function axisGroups(g: ConvGeometry, a: number): TapGroup[] {
+/** Per output position along one axis: the [tap, input position] pairs it reads (taps that read padding left out). */
+export type AxisReads = ReadonlyArray<ReadonlyArray<readonly [number, number]>>;
+
+/** The [tap, input position] pairs every output position along axis `a` reads. */
+export function axisReads(g: ConvGeometry, a: number): AxisReads {
   const [k, s, d] = [g.kernel[a], g.strides[a], g.dilation[a]];
   // A transposed conv is the input-gradient of the forward conv from its output (larger) to its input.
   const [n, out] = g.transposed ? [g.output[a], g.input[a]] : [g.input[a], g.output[a]];
   const before = padBefore(n, out, k, s, d, g.padding);
-  const groups = new Map<string, TapGroup>();
   const positions = g.transposed ? n : out;
+  const [lo, hi] = g.zeros ? [g.zeros.before[a], n - g.zeros.after[a]] : [0, n];
+  const reads: Array<Array<readonly [number, number]>> = [];
   for (let p = 0; p < positions; p++) {
-    const taps: number[] = [];
+    const pairs: Array<readonly [number, number]> = [];
     for (let j = 0; j < k; j++) {
       if (g.transposed) {
         // output position p gets tap j from input i where i s - before + j d = p
         const i = (p + before - j * d) / s;
-        if (Number.isInteger(i) && i >= 0 && i < out) taps.push(j);
+        if (Number.isInteger(i) && i >= 0 && i < out) pairs.push([j, i]);
       } else {
         const at = p * s - before + j * d;
-        const [lo, hi] = g.zeros ? [g.zeros.before[a], n - g.zeros.after[a]] : [0, n];
-        if (at >= lo && at < hi) taps.push(j);
+        if (at >= lo && at < hi) pairs.push([j, at]);
       }
     }
+    reads.push(pairs);
+  }
+  return reads;
+}
+
+/** Per axis: output positions grouped by the taps that read inside the input. */
+function axisGroups(g: ConvGeometry, a: number): TapGroup[] {
+  const reads = axisReads(g, a);
+  const groups = new Map<string, TapGroup>();
+  for (const pairs of reads) {
+    const taps = pairs.map(([j]) => j);
     const key = taps.join(',');
     const group = groups.get(key);
-    if (group) group.share += 1 / positions;
-    else groups.set(key, { share: 1 / positions, taps });
+    if (group) group.share += 1 / reads.length;
+    else groups.set(key, { share: 1 / reads.length, taps });
   }
   return [...groups.values()];
 }
@@ -165,17 +178,7 @@ export function convolve(
     }
   }
   const all: TapGroup[] = groups ?? [{ share: 1, taps: Array.from({ length: taps }, (_, t) => t) }];
-  // correlated input positions: each output's variance times its interior ratio, correlated over independent
-  const inflation = new Float64Array(width).fill(1);
-  let spatial: Stats['spatial'];
-  if (stencil && kind !== 'transposed') {
-    const axes = stencil.kernel.length;
-    const sp = s.spatial && s.spatial.axes === axes ? s.spatial : independent(s.mean.length, axes);
-    const kc = kernelCovariance(variances(s), sp, kernel, shape, kind === 'depthwise', stencil, [from, to]);
-    const centre = (kc.cov[0]?.length - 1) / 2;
-    kc.cov.forEach((row, o) => (inflation[o] = kc.independent[o] > 0 ? max(0, row[centre]) / kc.independent[o] : 1));
-    spatial = toCorrelation(kc.cov, axes, sp.radius);
-  }
+  const { inflation, spatial } = correlatedTaps(s, variances(s), kernel, shape, kind, stencil, [from, to]);
   const mean = new Float64Array(width);
   const m2 = new Float64Array(width);
   const gm = new Float64Array(width);
@@ -196,6 +199,31 @@ export function convolve(
     }
   }
   return spatial ? { mean, m2, spatial } : { mean, m2 };
+}
+
+/**
+ * What the correlation of neighbouring input positions does to a kernel's outputs: per output channel, the variance
+ * of an interior output over its value had the positions been independent (`inflation`, 1 without a stencil), and
+ * the outputs' own spatial correlation (none for transposed convolutions, whose positions are taken as independent).
+ * `within`: each input channel's variance at a position (the spread over examples, not over positions).
+ */
+export function correlatedTaps(
+  s: Stats,
+  within: Float64Array,
+  kernel: Float32Array,
+  shape: readonly number[],
+  kind: KernelKind,
+  stencil: Stencil | null,
+  columns: [number, number],
+): { inflation: Float64Array; spatial: Stats['spatial'] } {
+  const inflation = new Float64Array(columns[1] - columns[0]).fill(1);
+  if (!stencil || kind === 'transposed') return { inflation, spatial: undefined };
+  const axes = stencil.kernel.length;
+  const sp = s.spatial && s.spatial.axes === axes ? s.spatial : independent(s.mean.length, axes);
+  const kc = kernelCovariance(within, sp, kernel, shape, kind === 'depthwise', stencil, columns);
+  const centre = (kc.cov[0]?.length - 1) / 2;
+  kc.cov.forEach((row, o) => (inflation[o] = kc.independent[o] > 0 ? max(0, row[centre]) / kc.independent[o] : 1));
+  return { inflation, spatial: toCorrelation(kc.cov, axes, sp.radius) };
 }
 
 /** Pooling windows grouped by how many of their positions fall inside the input: [share, positions]. */
@@ -221,7 +249,8 @@ export function averagePool(
   windows: Array<{ share: number; size: number }>,
   window: PoolWindow | null = null,
 ): Stats {
-  const pooled = window && s.spatial ? averagedCorrelation(s.spatial, window.size, window.strides) : null;
+  const sp = s.spatial ?? independent(s.mean.length, window?.size.length ?? 1);
+  const pooled = window ? averagedCorrelation(sp, window.size, window.strides) : null;
   const mean = s.mean.slice();
   const v = s.mean.map((_, c) =>
     windows.reduce((acc, w) => acc + (w.share * variance(s, c) * (pooled ? pooled.inflation[c] : 1)) / w.size, 0),
@@ -250,7 +279,9 @@ export function maxPool(
       m2[c] += share * stats.m2[c];
     }
   }
-  return window && s.spatial ? { mean, m2, spatial: strided(s.spatial, window.strides) } : { mean, m2 };
+  if (!window) return { mean, m2 };
+  const out = { mean, m2 };
+  return { ...out, spatial: maxPooledCorrelation(s, window.size, window.strides, variances(pre), variances(out)) };
 }
 
 /** Global pooling over every position of a grid of `sizes`: the average, or the max, of correlated positions. */

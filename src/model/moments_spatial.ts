@@ -26,7 +26,7 @@ export const RADIUS: Readonly<Record<number, number>> = { 1: 16, 2: 3, 3: 2 };
 
 /** The offset grid of `axes` axes and `radius`: every offset vector, row-major. */
 const grids = new Map<string, number[][]>();
-function offsets(axes: number, radius: number): number[][] {
+export function offsetGrid(axes: number, radius: number): number[][] {
   const key = `${axes}/${radius}`;
   let grid = grids.get(key);
   if (!grid) {
@@ -111,7 +111,7 @@ function buildPairTable(st: Stencil, radius: number): PairTable {
     }),
   );
   const diffs = [...byDiff.values()];
-  const grid = offsets(st.kernel.length, radius);
+  const grid = offsetGrid(st.kernel.length, radius);
   const lookup = new Int32Array(grid.length * diffs.length);
   grid.forEach((delta, d) =>
     diffs.forEach((entry, k) => {
@@ -306,7 +306,7 @@ export function averagedCorrelation(
   strides: readonly number[],
 ): { inflation: Float64Array; out: Spatial } {
   const positions = windowPositions(window);
-  const grid = offsets(sp.axes, sp.radius);
+  const grid = offsetGrid(sp.axes, sp.radius);
   const n = positions.length;
   const inflation = new Float64Array(sp.rho.length);
   const rho = sp.rho.map((r, c) => {
@@ -361,7 +361,7 @@ export function globalCorrelation(
   sp: Spatial,
   sizes: readonly number[],
 ): { inflation: Float64Array; mean: Float64Array } {
-  const grid = offsets(sp.axes, sp.radius);
+  const grid = offsetGrid(sp.axes, sp.radius);
   const weights = grid.map((delta) => delta.reduce((acc, d, a) => (acc * max(0, sizes[a] - abs(d))) / sizes[a], 1));
   const total = sizes.reduce((a, b) => a * b, 1);
   const inflation = new Float64Array(sp.rho.length);
@@ -373,24 +373,6 @@ export function globalCorrelation(
     mean[c] = total > 1 ? max(0, (sum - 1) / (total - 1)) : 0;
   });
   return { inflation, mean };
-}
-
-/** Correlations sampled at stride-spaced offsets (a pooled output's, taken from its input's). */
-export function strided(sp: Spatial, strides: readonly number[]): Spatial {
-  const grid = offsets(sp.axes, sp.radius);
-  return {
-    axes: sp.axes,
-    radius: sp.radius,
-    rho: sp.rho.map((r) =>
-      Float64Array.from(grid, (delta) => {
-        const at = indexOf(
-          delta.map((d, a) => d * strides[a]),
-          sp.radius,
-        );
-        return at >= 0 ? r[at] : 0;
-      }),
-    ),
-  };
 }
 
 /**
@@ -433,7 +415,7 @@ export function reshapedCorrelation(sp: Spatial, from: readonly number[], to: re
     p.reduce((acc, v, a) => acc * dims[a] + v, 0);
   const total = to.reduce((a, b) => a * b, 1);
   const step = Math.max(1, Math.floor(total / 1024)); // a sample of positions keeps large grids cheap
-  const grid = offsets(axes, radius);
+  const grid = offsetGrid(axes, radius);
   const rho = sp.rho.map((r) =>
     Float64Array.from(grid, (delta) => {
       let [sum, count] = [0, 0];

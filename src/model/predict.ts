@@ -13,6 +13,7 @@ import { GraphNode, ModelGraph, WeightReader, cachedReader, modelGraph } from '.
 import { lastAxis } from './layers/common.js';
 import { MomentOutput } from './layers/index.js';
 import { Stats, average, centred } from './moments.js';
+import { positionsOf, uniformMap } from './moments_positions.js';
 import { checkModel, guarded } from './transaction.js';
 
 const OWNER = 'predictSignal';
@@ -135,7 +136,12 @@ export class Propagation {
 
   private outputOf(node: GraphNode): MomentOutput | string {
     if (node.inputs.length === 0) {
-      return { moments: centred(lastAxis(node.outputShapes[0]), this.inputSecondMoment) };
+      const shape = node.outputShapes[0];
+      const input = centred(lastAxis(shape), this.inputSecondMoment);
+      const dims = shape.slice(1, -1);
+      if (dims.length > 0 && dims.every((n): n is number => typeof n === 'number'))
+        input.positions = uniformMap(dims, input.mean, input.m2);
+      return { moments: input };
     }
     const inputs: Stats[] = [];
     for (const key of node.inputs) {
@@ -178,8 +184,11 @@ export class Propagation {
       const message = `${OWNER}: the moment rule for ${node.name} (${cls}) returned no valid moments (mean and m2 of one length, finite, m2 >= 0)`;
       throw new ModelError(OWNER, 'layer', node.name, 'a moment rule that returns valid moments', message);
     }
-    // a copy, so a user's rule cannot alias another value's arrays; the built-in extras (before, spatial, padded) kept
-    const moments: Stats = { ...(m as Stats), mean: Float64Array.from(m.mean), m2: Float64Array.from(m.m2) };
+    // a copy, so a user's rule cannot alias another value's arrays; the built-in extras (before, spatial, padded) kept,
+    // the positions only from a rule that computes them and where they describe the output
+    const { positions, ...rest } = m as Stats;
+    const moments: Stats = { ...rest, mean: Float64Array.from(m.mean), m2: Float64Array.from(m.m2) };
+    if (positions && rule.positions && positionsOf(m as Stats, node.outputShapes[0])) moments.positions = positions;
     const pre = out.preActivation;
     const preOk = pre !== undefined && pre.m2?.length === pre.mean?.length && Array.from(pre.m2).every((v) => v >= 0);
     const preActivation = preOk ? { mean: Float64Array.from(pre.mean), m2: Float64Array.from(pre.m2) } : undefined;

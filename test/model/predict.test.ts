@@ -107,7 +107,7 @@ describe('predictSignal', () => {
     model.dispose();
   });
 
-  it('BatchNorm in training mode resets to gamma^2 + beta^2; layers it cannot predict are named, never guessed', () => {
+  it('BatchNorm in training mode resets to gamma^2 + beta^2 (up to epsilon); layers it cannot predict are named, never guessed', () => {
     const input = tf.input({ shape: [64] });
     let h = tf.layers.dense({ units: 64, activation: 'relu' }).apply(input) as tf.SymbolicTensor;
     h = tf.layers.batchNormalization().apply(h) as tf.SymbolicTensor;
@@ -118,8 +118,10 @@ describe('predictSignal', () => {
     initializeModel(model, { seed: 7 });
     const rows = predictSignal(model);
     const bn = rows.find((r) => r.className === 'BatchNormalization');
-    expect(bn?.secondMoment).toBeCloseTo(1, 12);
-    expect(bn?.amplification).toBeCloseTo(0, 6); // batch statistics forget the input's scale
+    // gamma^2 var / (var + epsilon) + beta^2: 1 within epsilon / var (relu outputs: var 0.34, epsilon 1e-3)
+    expect(bn?.secondMoment).toBeLessThan(1);
+    expect(bn?.secondMoment).toBeGreaterThan(1 - 1e-3 / 0.3);
+    expect(Math.abs(bn?.amplification as number)).toBeLessThan(1e-2); // batch statistics forget the input's scale
     const x = tf.randomNormal([256, 64], 0, 1, 'float32', 8);
     expectClose(model, x, 0.15, (name) => /dense|batch_norm/.test(name) && name !== out.sourceLayer.name);
     const unknown = rows.find((r) => r.className === 'TestNoRuleScale');

@@ -14,11 +14,11 @@ beforeAll(async () => {
 });
 
 const NETWORKS = [
-  { name: 'MobileNetV2-style', build: () => mobileNetV2Like({ width: 2 }), holds: true },
-  { name: 'Inception-style', build: () => inceptionLike({ width: 2 }), holds: true },
-  // 8 to 32 channels and nothing renormalizing: the channels' correlation, which the prediction leaves out, adds up
-  { name: 'VGG-style, 30 convs, average pooling', build: () => vggLike({ pooling: 'average' }), holds: false },
-  { name: 'VGG-style, 30 convs, max pooling', build: () => vggLike({ pooling: 'max' }), holds: false },
+  { name: 'MobileNetV2-style', build: () => mobileNetV2Like({ width: 2 }) },
+  { name: 'Inception-style', build: () => inceptionLike({ width: 2 }) },
+  // 8 to 32 channels and nothing renormalizing: each conv's error compounds over 30 of them
+  { name: 'VGG-style, 30 convs, average pooling', build: () => vggLike({ pooling: 'average' }) },
+  { name: 'VGG-style, 30 convs, max pooling', build: () => vggLike({ pooling: 'max' }) },
 ];
 
 /** The pre-activation second moment of every kernel layer but the softmax head, in inference mode. */
@@ -32,32 +32,22 @@ const worst = (m: number[]): number => Math.max(...m.map((v) => Math.max(v, 1 / 
 const band = (m: number[]): string =>
   `[${Math.min(...m).toPrecision(3)}, ${Math.max(...m).toPrecision(3)}] (worst ${worst(m).toPrecision(3)}x)`;
 
-describe.each(NETWORKS)("rule 'predicted' on the $name network", ({ name, build, holds }) => {
+describe.each(NETWORKS)("rule 'predicted' on the $name network", ({ name, build }) => {
   let x: tf.Tensor;
   beforeAll(() => {
     x = tf.randomNormal([32, 32, 32, 3], 0, 1, 'float32', 2);
   });
   afterAll(() => x.dispose());
 
-  const claim = holds
-    ? 'keeps every pre-activation within [0.5, 2] of the input second moment (1), in inference mode'
-    : 'keeps the pre-activations closer to 1 than the local He rule does (not within [0.5, 2]: see the note)';
-  it(claim, () => {
+  it('keeps every pre-activation within [0.5, 2] of the input second moment (1), in inference mode', () => {
     const model = build();
     const t = Date.now();
     const rows = initializeModel(model, { rule: 'predicted', seed: 1 });
     const ms = Date.now() - t;
     const m = preMoments(model, x);
-    if (holds) {
-      // 32 images: each layer's estimate averages 32 x (positions x channels) values, a few percent of sampling error
-      for (const v of m) expect(v).toBeGreaterThan(0.5);
-      for (const v of m) expect(v).toBeLessThan(2);
-    } else {
-      const local = build();
-      initializeModel(local, { seed: 1 });
-      expect(worst(m)).toBeLessThan(worst(preMoments(local, x)) / 2);
-      local.dispose();
-    }
+    // 32 images: each layer's estimate averages 32 x (positions x channels) values, a few percent of sampling error
+    for (const v of m) expect(v).toBeGreaterThan(0.5);
+    for (const v of m) expect(v).toBeLessThan(2);
     // every kernel the prediction reaches says what it was scaled by, and from what
     const scaled = rows.filter((r) => r.note?.startsWith('predicted: scaled by'));
     expect(scaled.length).toBeGreaterThan(10);

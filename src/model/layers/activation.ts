@@ -6,6 +6,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { ActivationName, DEFAULT_ALPHA } from '../../math/activations.js';
 import { Stats, softmaxMoments, throughActivation, throughFunction, throughLeaky } from '../moments.js';
+import { elementwise } from '../moments_positions.js';
 import { activationMoments, configOf, lastAxis, namedActivation, numberOf, rolesByName } from './common.js';
 import { RuleFamily } from './registry.js';
 import { MomentRule, Nonlinearity, WeightMap } from './types.js';
@@ -31,10 +32,15 @@ function slopes(weights: WeightMap): Float64Array {
   return out;
 }
 
+/** A per-element map of one input, position by position where it has a map. */
+const each = (s: Stats, f: (x: Stats) => Stats): Stats => elementwise([s], ([x]) => f(x));
+
 const simple =
   (name: ActivationName, alphaKey?: string): MomentRule =>
   ({ layer, inputs }) => ({
-    moments: throughActivation(inputs[0], name, alphaKey ? numberOf(layer, alphaKey, DEFAULT_ALPHA[name] ?? 0) : 0),
+    moments: each(inputs[0], (x) =>
+      throughActivation(x, name, alphaKey ? numberOf(layer, alphaKey, DEFAULT_ALPHA[name] ?? 0) : 0),
+    ),
   });
 
 /** Softmax over the layer's axis: the channels, or a position axis (each channel's positions exchangeable). */
@@ -66,6 +72,7 @@ export const ACTIVATION_RULES: RuleFamily = {
     moments: ({ layer, inputs, inputShapes }) => ({
       moments: activationMoments(configOf(layer).activation, inputs[0], lastAxis(inputShapes[0]), layer.name),
     }),
+    positions: true,
   },
   ReLU: {
     passes: 'activation',
@@ -75,20 +82,23 @@ export const ACTIVATION_RULES: RuleFamily = {
     },
     moments: ({ layer, inputs }) => {
       const relu = reluOf(layer);
-      if (relu.cap === null) return { moments: throughActivation(inputs[0], relu.name, 0) };
+      if (relu.cap === null) return { moments: each(inputs[0], (x) => throughActivation(x, relu.name, 0)) };
       const cap = relu.cap;
-      return { moments: throughFunction(inputs[0], (x) => Math.min(Math.max(x, 0), cap), [0, cap]) };
+      return { moments: each(inputs[0], (x) => throughFunction(x, (v) => Math.min(Math.max(v, 0), cap), [0, cap])) };
     },
+    positions: true,
   },
   LeakyReLU: {
     passes: 'activation',
     activation: (layer) => ({ name: 'leakyRelu', alpha: numberOf(layer, 'alpha', DEFAULT_ALPHA.leakyRelu as number) }),
     moments: simple('leakyRelu', 'alpha'),
+    positions: true,
   },
   ELU: {
     passes: 'activation',
     activation: (layer) => ({ name: 'elu', alpha: numberOf(layer, 'alpha', DEFAULT_ALPHA.elu as number) }),
     moments: simple('elu', 'alpha'),
+    positions: true,
   },
   PReLU: {
     weights: (layer) => rolesByName(layer, { alpha: { role: 'slope' } }),
@@ -98,18 +108,20 @@ export const ACTIVATION_RULES: RuleFamily = {
       return { name: 'prelu', alpha: s.reduce((a, b) => a + b, 0) / s.length, note: 'its mean slope' };
     },
     moments: ({ inputs, weights }) => ({
-      moments: throughLeaky(inputs[0], slopes(weights)),
+      moments: each(inputs[0], (x) => throughLeaky(x, slopes(weights))),
       note: 'per-channel slope',
       exact: true,
     }),
+    positions: true,
   },
   ThresholdedReLU: {
     passes: 'activation',
     activation: () => ({ name: 'linear', note: 'thresholded relu has no gain formula here: counted as linear' }),
     moments: ({ layer, inputs }) => {
       const theta = numberOf(layer, 'theta', 1);
-      return { moments: throughFunction(inputs[0], (x) => (x > theta ? x : 0), [theta]) };
+      return { moments: each(inputs[0], (x) => throughFunction(x, (v) => (v > theta ? v : 0), [theta])) };
     },
+    positions: true,
   },
   Softmax: {
     passes: 'activation',

@@ -3,6 +3,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { ActivationName, DEFAULT_ALPHA, canonicalActivation } from '../../math/activations.js';
 import { Stats, softmaxMoments, throughActivation } from '../moments.js';
 import { ConvGeometry } from '../moments_conv.js';
+import { elementwise } from '../moments_positions.js';
 import { MomentOutput, Nonlinearity, WeightRole } from './types.js';
 
 type Layer = tf.layers.Layer;
@@ -57,7 +58,7 @@ export function activationMoments(raw: unknown, s: Stats, length: number, owner:
   if (raw === 'softmax') return softmaxMoments(s, length);
   if (raw === 'logSoftmax') return softmaxMoments(s, length, true);
   const a = namedActivation(raw, owner);
-  return a.name === 'linear' ? s : throughActivation(s, a.name, a.alpha ?? 0);
+  return a.name === 'linear' ? s : elementwise([s], ([x]) => throughActivation(x, a.name, a.alpha ?? 0));
 }
 
 /** The layer's fused activation applied to its kernels' output moments. */

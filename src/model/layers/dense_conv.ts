@@ -5,11 +5,21 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { FanLayout } from '../../math/fans.js';
-import { KernelKind, convolve, tapGroups } from '../moments_conv.js';
+import { Stats } from '../moments.js';
+import { ConvGeometry, KernelKind, convolve, tapGroups } from '../moments_conv.js';
+import { convolvePositions, positionsOf } from '../moments_positions.js';
 import { Stencil } from '../moments_spatial.js';
-import { foldPadding, fusedActivation, geometryOf, rolesByName, withFusedActivation } from './common.js';
+import {
+  foldPadding,
+  fusedActivation,
+  geometryOf,
+  lastAxis,
+  rolesByName,
+  spatial,
+  withFusedActivation,
+} from './common.js';
 import { RuleFamily } from './registry.js';
-import { MomentRule, WeightRole } from './types.js';
+import { MomentRule, WeightRole, WeightValues } from './types.js';
 
 type Layer = tf.layers.Layer;
 
@@ -30,25 +40,53 @@ const oneKernel =
   (layer: Layer): WeightRole[] | string =>
     rolesByName(layer, { [name]: { role: 'kernel', layout }, bias: { role: 'bias' } });
 
+/** A 1x1 convolution's geometry over positions `dims` (a Dense at every position; a separable conv's second step). */
+const pointwiseGeometry = (dims: readonly number[]): ConvGeometry => ({
+  ...pointwise(dims.length),
+  input: dims,
+  output: dims,
+  padding: 'valid',
+});
+
+/**
+ * A kernel of kind `kind` with geometry `g` applied to `x`: position by position where `x` has a map of the input's
+ * positions (zero padding is in the map), else per channel with its border taps counted.
+ */
+function applyKernel(
+  x: Stats,
+  inputShape: tf.Shape,
+  k: WeightValues,
+  kind: KernelKind,
+  bias: Float32Array | null,
+  g: ConvGeometry,
+): Stats {
+  const map = positionsOf(x, inputShape);
+  if (map) return convolvePositions(x, map, k.values, k.shape, kind, bias, g);
+  const [inner, geometry] = foldPadding(x, g);
+  return convolve(inner, k.values, k.shape, kind, bias, tapGroups(geometry), null, geometry);
+}
+
 /** The moment rule of a one-kernel layer whose kernel is `name`, of kind `kind`; `dense` has no positions. */
 function kernelMoments(name: string, kind: KernelKind | 'dense'): MomentRule {
   return ({ layer, inputs, inputShapes, outputShapes, weights }) => {
     const k = weights.get(name);
     if (!k) return `no ${name}`;
     const bias = weights.get('bias')?.values ?? null;
+    const x = inputs[0] as Stats;
     if (kind === 'dense') {
       // a Dense on [batch, ...positions, features] acts at every position: a 1x1 convolution
-      const axes = inputShapes[0].length - 2;
-      const stencil = axes > 0 ? pointwise(axes) : null;
-      const out = convolve(inputs[0], k.values, k.shape, 'conv', bias, null, null, stencil);
+      const [axes, dims] = [inputShapes[0].length - 2, spatial(inputShapes[0])];
+      const out =
+        dims && axes > 0
+          ? applyKernel(x, inputShapes[0], k, 'conv', bias, pointwiseGeometry(dims))
+          : convolve(x, k.values, k.shape, 'conv', bias, null, null, axes > 0 ? pointwise(axes) : null);
       return withFusedActivation(layer, out, outputShapes[0], DENSE_NOTE);
     }
     const g = geometryOf(layer, inputShapes[0], outputShapes[0], k.shape.slice(0, -2), {
       transposed: kind === 'transposed',
     });
     if (typeof g === 'string') return g;
-    const [x, geometry] = foldPadding(inputs[0], g);
-    const out = convolve(x, k.values, k.shape, kind, bias, tapGroups(geometry), null, geometry);
+    const out = applyKernel(x, inputShapes[0], k, kind, bias, g);
     return withFusedActivation(layer, out, outputShapes[0], kind === 'transposed' ? TRANSPOSED_NOTE : CONV_NOTE);
   };
 }
@@ -59,17 +97,15 @@ const separableMoments: MomentRule = ({ layer, inputs, inputShapes, outputShapes
   if (!d || !p) return 'no depthwise or pointwise kernel';
   const g = geometryOf(layer, inputShapes[0], outputShapes[0], d.shape.slice(0, -2));
   if (typeof g === 'string') return g;
-  const [x, geometry] = foldPadding(inputs[0], g);
-  const depthwise = convolve(x, d.values, d.shape, 'depthwise', null, tapGroups(geometry), null, geometry);
-  const out = convolve(
+  const depthwise = applyKernel(inputs[0] as Stats, inputShapes[0], d, 'depthwise', null, g);
+  const middle: tf.Shape = [null, ...g.output, lastAxis(inputShapes[0]) * d.shape[d.shape.length - 1]];
+  const out = applyKernel(
     depthwise,
-    p.values,
-    p.shape,
+    middle,
+    p,
     'conv',
     weights.get('bias')?.values ?? null,
-    null,
-    null,
-    pointwise(g.kernel.length),
+    pointwiseGeometry(g.output),
   );
   return withFusedActivation(layer, out, outputShapes[0], CONV_NOTE);
 };
@@ -79,6 +115,7 @@ const kernelRule = (name: string, layout: FanLayout, kind: KernelKind | 'dense')
   passes: 'kernel' as const,
   activation: fusedActivation,
   moments: kernelMoments(name, kind),
+  positions: true,
   probe: 'kernel' as const,
 });
 
@@ -101,6 +138,7 @@ export const DENSE_CONV_RULES: RuleFamily = {
     passes: 'kernel',
     activation: fusedActivation,
     moments: separableMoments,
+    positions: true,
     probe: 'kernel',
   },
 };

@@ -13,6 +13,7 @@ import {
   productIndependent,
   sumIndependent,
 } from '../moments.js';
+import { concatPositions, elementwise, withMap } from '../moments_positions.js';
 import { configOf, lastAxis } from './common.js';
 import { RuleFamily } from './registry.js';
 import { MomentRule } from './types.js';
@@ -26,11 +27,12 @@ function sameChannels(inputs: readonly Stats[], shapes: readonly tf.Shape[]): St
   return inputs.map((s) => expanded(s, Math.max(...inputs.map((x) => x.mean.length))));
 }
 
-const elementwise =
+/** A merge of independent inputs element by element (position by position where the inputs have maps). */
+const merged =
   (combine: (inputs: Stats[]) => Stats): MomentRule =>
   ({ inputs, inputShapes }) => {
     const same = sameChannels(inputs, inputShapes);
-    return typeof same === 'string' ? same : { moments: combine(same), note: INDEPENDENT };
+    return typeof same === 'string' ? same : { moments: elementwise(same, combine), note: INDEPENDENT };
   };
 
 /** Concatenation along the channels (side by side) or along a position axis (the moments mixed by size). */
@@ -38,7 +40,18 @@ const concatenateMoments: MomentRule = ({ layer, inputs, inputShapes, outputShap
   const rank = outputShapes[0].length;
   const raw = configOf(layer).axis;
   const axis = typeof raw === 'number' ? (raw < 0 ? rank + raw : raw) : rank - 1;
-  if (axis === rank - 1) return { moments: concat(inputs.map((s, i) => expanded(s, lastAxis(inputShapes[i])))) };
+  if (axis === rank - 1) {
+    const parts = inputs.map((s, i) => expanded(s, lastAxis(inputShapes[i])));
+    const { positions: _, mean, m2, ...extras } = concat(parts);
+    const map = concatPositions(parts);
+    if (!map) return { moments: { mean, m2, ...extras } };
+    // the Gaussian inputs of a shared activation, position by position too (a max pooling after reads them)
+    const inner = extras.before && concatPositions(parts.map((p) => (p.before as NonNullable<Stats['before']>).input));
+    const before =
+      extras.before && inner ? { ...extras.before, input: withMap(inner, extras.before.input) } : undefined;
+    const { before: _b, ...rest } = extras;
+    return { moments: withMap(map, before ? { ...rest, before } : rest) };
+  }
   const sizes = inputShapes.map((s) => s[axis]);
   if (sizes.some((n) => typeof n !== 'number')) return 'concatenation along an axis of unknown size';
   const total = (sizes as number[]).reduce((a, b) => a + b, 0);
@@ -107,23 +120,25 @@ const dotMoments: MomentRule = ({ layer, inputs, inputShapes, outputShapes }) =>
 
 /** The rules of this family. */
 export const MERGE_RULES: RuleFamily = {
-  Add: { merge: 'sum', moments: elementwise(sumIndependent) },
-  Average: { merge: 'average', moments: elementwise(averageIndependent) },
-  Multiply: { merge: 'product', moments: elementwise(productIndependent) },
+  Add: { merge: 'sum', moments: merged(sumIndependent), positions: true },
+  Average: { merge: 'average', moments: merged(averageIndependent), positions: true },
+  Multiply: { merge: 'product', moments: merged(productIndependent), positions: true },
   Maximum: {
     merge: 'max',
     moments: (input) => {
-      const out = elementwise((s) => extremeOfIndependent(s, 1))(input);
+      const out = merged((s) => extremeOfIndependent(s, 1))(input);
       return typeof out === 'string' ? out : { ...out, note: `${INDEPENDENT}; Clark's Gaussian max` };
     },
+    positions: true,
   },
   Minimum: {
     merge: 'min',
     moments: (input) => {
-      const out = elementwise((s) => extremeOfIndependent(s, -1))(input);
+      const out = merged((s) => extremeOfIndependent(s, -1))(input);
       return typeof out === 'string' ? out : { ...out, note: `${INDEPENDENT}; Clark's Gaussian min` };
     },
+    positions: true,
   },
-  Concatenate: { merge: 'concat', passes: 'through', moments: concatenateMoments },
+  Concatenate: { merge: 'concat', passes: 'through', moments: concatenateMoments, positions: true },
   Dot: { merge: 'dot', moments: dotMoments },
 };

@@ -5,6 +5,7 @@
  */
 import { SELU_ALPHA, SELU_SCALE } from '../../math/activations.js';
 import { Stats, addNoise, fromVariance, noisy, variances } from '../moments.js';
+import { elementwise } from '../moments_positions.js';
 import { diluted } from '../moments_spatial.js';
 import { numberOf } from './common.js';
 import { RuleFamily } from './registry.js';
@@ -16,7 +17,7 @@ const noise =
   ({ layer, inputs, training }) => {
     const rate = numberOf(layer, key, 0);
     return training
-      ? { moments: train(inputs[0], rate), note: `training mode: ${note}`, exact: true }
+      ? { moments: elementwise(inputs, ([x]) => train(x, rate)), note: `training mode: ${note}`, exact: true }
       : { moments: inputs[0] };
   };
 
@@ -49,18 +50,20 @@ function alphaDropout(s: Stats, p: number): Stats {
 
 /** The rules of this family. */
 export const NOISE_RULES: RuleFamily = {
-  Dropout: { passes: 'through', moments: dropout },
-  SpatialDropout1D: { passes: 'through', moments: dropout },
+  Dropout: { passes: 'through', moments: dropout, positions: true },
+  SpatialDropout1D: { passes: 'through', moments: dropout, positions: true },
   GaussianNoise: {
     passes: 'through',
+    positions: true,
     moments: noise((s, std) => addNoise(s, std * std), 'additive Gaussian noise', 'stddev'),
   },
   GaussianDropout: {
     passes: 'through',
+    positions: true,
     moments: noise(
       (s, rate) => (rate > 0 && rate < 1 ? noisy(s, 1 / (1 - rate)) : s),
       'multiplicative N(1, rate / (1 - rate))',
     ),
   },
-  AlphaDropout: { passes: 'through', moments: noise(alphaDropout, "tfjs's alpha dropout") },
+  AlphaDropout: { passes: 'through', moments: noise(alphaDropout, "tfjs's alpha dropout"), positions: true },
 };

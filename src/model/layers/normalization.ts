@@ -6,7 +6,8 @@
  * without an offset works in training mode and under gradients.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Stats } from '../moments.js';
+import { Stats, variance } from '../moments.js';
+import { affineChannels, mapDims, uniformMap } from '../moments_positions.js';
 import { configOf, numberOf, rolesByName, shortName } from './common.js';
 import { RuleFamily } from './registry.js';
 import { MomentRule } from './types.js';
@@ -62,7 +63,11 @@ function runBatchNorm(layer: Layer, [x]: tf.Tensor[], training: boolean): tf.Ten
   });
 }
 
-/** Training: each channel's output has mean beta and variance gamma^2 (epsilon neglected); inference: the moving statistics. */
+/**
+ * y = a_c x + b_c per channel: training mode with the batch's statistics (a_c = gamma / sqrt(var_c + eps), b_c =
+ * beta - a_c mean_c: mean beta, second moment about gamma^2 + beta^2), inference mode with the moving ones; position
+ * by position where the input has a map (a position's own mean normalized by the channel's).
+ */
 const batchNormMoments: MomentRule = ({ layer, inputs, inputShapes, weights, training }) => {
   const s = inputs[0] as Stats;
   if (axisOf(layer, inputShapes[0].length) !== inputShapes[0].length - 1)
@@ -71,23 +76,14 @@ const batchNormMoments: MomentRule = ({ layer, inputs, inputShapes, weights, tra
   const [mm, mv] = [weights.get('moving_mean')?.values, weights.get('moving_variance')?.values];
   const eps = numberOf(layer, 'epsilon', 1e-3);
   const channels = s.mean.length;
-  const mean = new Float64Array(channels);
-  const m2 = new Float64Array(channels);
+  const a = new Float64Array(channels);
+  const b = new Float64Array(channels);
   for (let c = 0; c < channels; c++) {
-    const g = gamma ? gamma[c] : 1;
-    const b = beta ? beta[c] : 0;
-    if (training) {
-      mean[c] = b;
-      m2[c] = g * g + b * b;
-    } else {
-      const sd = Math.sqrt((mv ? mv[c] : 1) + eps);
-      const mu = (g * (s.mean[c] - (mm ? mm[c] : 0))) / sd + b;
-      const variance = (g * g * Math.max(0, s.m2[c] - s.mean[c] ** 2)) / (sd * sd);
-      mean[c] = mu;
-      m2[c] = variance + mu * mu;
-    }
+    const [mean, v] = training ? [s.mean[c], variance(s, c)] : [mm ? mm[c] : 0, mv ? mv[c] : 1];
+    a[c] = (gamma ? gamma[c] : 1) / Math.sqrt(v + eps);
+    b[c] = (beta ? beta[c] : 0) - a[c] * mean;
   }
-  const moments: Stats = s.spatial ? { mean, m2, spatial: s.spatial } : { mean, m2 };
+  const moments = affineChannels(s, a, b);
   return training
     ? { moments, note: 'training mode: batch statistics', exact: true, resets: true }
     : { moments, note: 'inference mode: moving statistics', exact: true };
@@ -98,9 +94,12 @@ const layerNormMoments: MomentRule = ({ layer, inputs, weights }) => {
   const channels = Math.max(inputs[0].mean.length, weights.get('gamma')?.values.length ?? 0);
   const [gamma, beta] = [weights.get('gamma')?.values, weights.get('beta')?.values];
   const mean = new Float64Array(channels).map((_, c) => (beta ? beta[c] : 0));
-  const m2 = new Float64Array(channels).map((_, c) => (gamma ? gamma[c] ** 2 : 1) + mean[c] ** 2);
-  const spatial = (inputs[0] as Stats).spatial;
-  const moments: Stats = spatial ? { mean, m2, spatial } : { mean, m2 };
+  const v = new Float64Array(channels).map((_, c) => (gamma ? gamma[c] ** 2 : 1));
+  const m2 = v.map((x, c) => x + mean[c] ** 2);
+  const { spatial, positions } = inputs[0] as Stats;
+  // every position is normalized alike
+  const map = positions && positions.channels === channels ? uniformMap(mapDims(positions), mean, v) : undefined;
+  const moments: Stats = { mean, m2, ...(spatial ? { spatial } : {}), ...(map ? { positions: map } : {}) };
   const axis = configOf(layer).axis;
   if (Array.isArray(axis) ? axis.length !== 1 || axis[0] !== -1 : axis !== -1 && axis !== undefined)
     return { moments, note: 'normalized over several axes: taken as over the features', resets: true };
@@ -119,11 +118,13 @@ export const NORMALIZATION_RULES: RuleFamily = {
       }),
     passes: 'through',
     moments: batchNormMoments,
+    positions: true,
     run: runBatchNorm,
   },
   LayerNormalization: {
     weights: (layer) => rolesByName(layer, { gamma: { role: 'gamma' }, beta: { role: 'beta' } }),
     passes: 'through',
     moments: layerNormMoments,
+    positions: true,
   },
 };

@@ -3,6 +3,7 @@
  * exchangeable: each channel's moments kept), CategoryEncoding (ids taken as uniform over its tokens).
  */
 import { affine } from '../moments.js';
+import { elementwise } from '../moments_positions.js';
 import { configOf, lastAxis, numberOf } from './common.js';
 import { RuleFamily } from './registry.js';
 import { MomentRule } from './types.js';
@@ -46,8 +47,9 @@ export const PREPROCESSING_RULES: RuleFamily = {
   Rescaling: {
     passes: 'opaque',
     moments: ({ layer, inputs }) => ({
-      moments: affine(inputs[0], numberOf(layer, 'scale', 1), numberOf(layer, 'offset', 0)),
+      moments: elementwise(inputs, ([x]) => affine(x, numberOf(layer, 'scale', 1), numberOf(layer, 'offset', 0))),
     }),
+    positions: true,
   },
   CenterCrop: { passes: 'through', moments: kept('border positions dropped: positions taken as exchangeable') },
   Resizing: { passes: 'through', moments: kept(RESIZE_NOTE) },

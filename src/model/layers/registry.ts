@@ -18,6 +18,11 @@ export interface BuiltinRule extends LayerRule {
   run?: (layer: Layer, inputs: tf.Tensor[], training: boolean) => tf.Tensor;
   /** The class is a model (Sequential, Functional): the tools walk the layers it holds instead. */
   nested?: boolean;
+  /**
+   * Its moment rule keeps per-position moments (Stats.positions) right, or leaves them out; a prediction drops them
+   * after a layer whose rule does not say so.
+   */
+  positions?: boolean;
   /** A wrapper whose rule depends on the layer it wraps (TimeDistributed): the rule for this layer. */
   resolve?: (layer: Layer) => BuiltinRule;
 }

@@ -7,19 +7,34 @@
 import type * as tf from '@tensorflow/tfjs';
 import { Stats, pooled, reshaped, scale } from '../moments.js';
 import { RADIUS, reshapedCorrelation } from '../moments_spatial.js';
-import { configOf, lastAxis, spatial } from './common.js';
+import {
+  flattenPositions,
+  mapDims,
+  padPositions,
+  positionsOf,
+  selectPositions,
+  withMap,
+} from '../moments_positions.js';
+import { configOf, lastAxis, perAxis, spatial } from './common.js';
 import { RuleFamily } from './registry.js';
 import { MomentRule } from './types.js';
 
-const positionsOf = (shape: tf.Shape): number | null => spatial(shape)?.reduce((a, b) => a * b, 1) ?? null;
+const positionCount = (shape: tf.Shape): number | null => spatial(shape)?.reduce((a, b) => a * b, 1) ?? null;
 
 /** Same moments: the layer keeps every value and each channel's positions are exchangeable. */
 const same =
   (note?: string): MomentRule =>
   ({ inputs }) => ({ moments: inputs[0], note });
 
-/** Reshape and Flatten: the flat order is kept; the last axis may change length; new positions are independent. */
+/**
+ * Reshape and Flatten: the flat order is kept; the last axis may change length; new positions are independent. Into
+ * one feature axis (Flatten) from a map of positions: every element is its own feature with its own moments.
+ */
 const reshapeMoments: MomentRule = ({ inputs, inputShapes, outputShapes }) => {
+  const map = positionsOf(inputs[0] as Stats, inputShapes[0]);
+  const features = outputShapes[0].length === 2 ? lastAxis(outputShapes[0]) : null;
+  if (map && features === map.channels * mapDims(map).reduce((a, b) => a * b, 1))
+    return { moments: flattenPositions(map), note: 'each position its own feature', exact: true };
   const [from, to] = [lastAxis(inputShapes[0]), lastAxis(outputShapes[0])];
   const { mean, m2, spatial }: Stats = from === to ? inputs[0] : reshaped(inputs[0], to);
   const [before, after] = [inputShapes[0], outputShapes[0]].map((s) => s.slice(1, -1) as number[]);
@@ -51,7 +66,7 @@ const permuteMoments: MomentRule = ({ layer, inputs }) => {
  * after counts them as padding taps instead (the real values and the zeros' extent are kept with the moments).
  */
 const paddingMoments: MomentRule = ({ layer, inputs, inputShapes, outputShapes }) => {
-  const [pin, pout] = [positionsOf(inputShapes[0]), positionsOf(outputShapes[0])];
+  const [pin, pout] = [positionCount(inputShapes[0]), positionCount(outputShapes[0])];
   if (pin === null || pout === null) return 'spatial size not fixed by the input shape';
   const padding = configOf(layer).padding as number | [number, number] | [[number, number], [number, number]];
   const pairs: Array<[number, number]> = (Array.isArray(padding) ? padding : [padding, padding]).map((p) =>
@@ -61,21 +76,30 @@ const paddingMoments: MomentRule = ({ layer, inputs, inputShapes, outputShapes }
   const dims = spatial(inputShapes[0]) as number[];
   const padded = { inner, before: pairs.map((p) => p[0]), after: pairs.map((p) => p[1]), dims };
   const moments: Stats = { ...scale(inner, pin / pout, pin / pout), padded };
-  return { moments };
+  const map = positionsOf(inner, inputShapes[0]);
+  if (!map) return { moments };
+  const { mean: _m, m2: _m2, ...extras } = moments;
+  return { moments: withMap(padPositions(map, padded.before, padded.after), extras) };
 };
 
 /**
  * Cropping: positions exchangeable, so the same moments; after a ZeroPadding2D, the crop removes padding zeros first
  * (the rest stay as padding, the dilution recomputed).
  */
-const croppingMoments: MomentRule = ({ layer, inputs }) => {
+const croppingMoments: MomentRule = ({ layer, inputs, inputShapes }) => {
   const input = inputs[0] as Stats;
-  const note = 'border positions dropped: positions taken as exchangeable';
-  if (!input.padded) return { moments: input, note };
   const raw = configOf(layer).cropping as number | [number, number] | [[number, number], [number, number]];
   const crop: Array<[number, number]> = (Array.isArray(raw) ? raw : [raw, raw]).map((c) =>
     Array.isArray(c) ? [c[0], c[1]] : [c as number, c as number],
   );
+  const map = positionsOf(input, inputShapes[0]);
+  if (map) {
+    const kept = mapDims(map).map((n, a) => range(crop[a][0], n - crop[a][1]));
+    const { mean: _m, m2: _m2, positions: _p, padded: _z, ...extras } = input;
+    return { moments: withMap(selectPositions(map, kept), extras), note: 'the positions kept', exact: true };
+  }
+  const note = 'border positions dropped: positions taken as exchangeable';
+  if (!input.padded) return { moments: input, note };
   const { inner, before, after } = input.padded;
   const left = before.map((b, a) => Math.max(0, b - crop[a][0]));
   const right = after.map((b, a) => Math.max(0, b - crop[a][1]));
@@ -88,19 +112,35 @@ const croppingMoments: MomentRule = ({ layer, inputs }) => {
   return { moments: { ...scale(inner, f, f), padded: { inner, before: left, after: right, dims: real } }, note };
 };
 
-const through = (moments: MomentRule) => ({ passes: 'through' as const, moments });
+/** Nearest upsampling repeats each position `size` times per axis (bilinear: taken as nearest). */
+const upsamplingMoments: MomentRule = ({ layer, inputs, inputShapes, outputShapes }) => {
+  const input = inputs[0] as Stats;
+  const note =
+    configOf(layer).interpolation === 'bilinear' ? 'bilinear: neighbouring positions taken as equal' : undefined;
+  const map = positionsOf(input, inputShapes[0]);
+  const out = spatial(outputShapes[0]);
+  if (!map || !out) return { moments: input, note };
+  const size = perAxis(configOf(layer).size, out.length, 2);
+  const { mean: _m, m2: _m2, positions: _p, ...extras } = input;
+  const repeated = out.map((n, a) => Int32Array.from({ length: n }, (_, q) => Math.floor(q / size[a])));
+  return { moments: withMap(selectPositions(map, repeated), extras), note };
+};
+
+/** The integers [from, to). */
+const range = (from: number, to: number): Int32Array =>
+  Int32Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
+
+/** A rule whose moment rule keeps the positions right (the identity keeps them as they are). */
+const through = (moments: MomentRule) => ({ passes: 'through' as const, moments, positions: true });
 
 /** The rules of this family. */
 export const RESHAPE_RULES: RuleFamily = {
   Flatten: through(reshapeMoments),
   Reshape: through(reshapeMoments),
-  Permute: through(permuteMoments),
-  RepeatVector: through(repeatMoments),
+  Permute: { passes: 'through', moments: permuteMoments },
+  RepeatVector: { passes: 'through', moments: repeatMoments },
   ZeroPadding2D: through(paddingMoments),
   Cropping2D: through(croppingMoments),
-  UpSampling2D: through(((input) =>
-    configOf(input.layer).interpolation === 'bilinear'
-      ? { moments: input.inputs[0], note: 'bilinear: neighbouring positions taken as equal' }
-      : { moments: input.inputs[0] }) as MomentRule),
+  UpSampling2D: through(upsamplingMoments),
   Masking: through(same('no step equals maskValue (continuous inputs)')),
 };

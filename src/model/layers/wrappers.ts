@@ -56,7 +56,7 @@ const NESTED: BuiltinRule = { nested: true };
 
 /** The rules of this family. */
 export const WRAPPER_RULES: RuleFamily = {
-  InputLayer: { passes: 'through', moments: ({ inputs }) => ({ moments: inputs[0] }) },
+  InputLayer: { passes: 'through', moments: ({ inputs }) => ({ moments: inputs[0] }), positions: true },
   TimeDistributed: { resolve: timeDistributed },
   Bidirectional: { weights: bidirectionalRoles, moments: recurrentMoments, probe: 'recurrent' },
   Model: NESTED,
