@@ -457,6 +457,35 @@ describe('the recurrent tasks', () => {
     expect(growth('residual-zero')).toBeLessThan(1.5);
   });
 
+  it('compare --task vgg: the 30-conv net on MNIST images; the stock draw vanishes, predicted and LSUV keep the scale', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-init-vgg-'));
+    const cli = path.join(__dirname, '..', 'examples', 'dist', 'cli.js');
+    const args = 'compare --task vgg --epochs 1 --limit 4 --backend wasm --quiet --seeds 1 --workers 1'.split(' ');
+    execFileSync(process.execPath, [cli, ...args, '--out', out], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const [task] = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')).tasks;
+    expect(task.task).toBe('vgg');
+    expect(task.summary.arms.map((a: { arm: string }) => a.arm)).toEqual([
+      'stock-default',
+      'init-model',
+      'init-model-predicted',
+      'lsuv',
+    ]);
+    // the activation std of the 30 convs at initialization, the last over the first
+    const spread = (arm: string): number => {
+      const std = task.runs.find((a: { arm: string }) => a.arm === arm).initSignal.activationStd.slice(0, 30);
+      return std[29] / std[0];
+    };
+    expect(spread('stock-default')).toBeLessThan(1e-4);
+    for (const arm of ['init-model-predicted', 'lsuv']) {
+      expect(spread(arm)).toBeGreaterThan(0.2);
+      expect(spread(arm)).toBeLessThan(5);
+    }
+    expect(task.savedModel.reloadedPredictionsIdentical).toBe(true);
+  });
+
   it('UnsortedSegmentSum (the gradient of gather, missing from tfjs-backend-wasm) sums rows into segments', () => {
     const x = [1, 2, 3, 4, 5, 6, 7, 8];
     expect(Array.from(unsortedSegmentSum(x, [2, 0, 2, 9], 4, 2, 3))).toEqual([3, 4, 0, 0, 1 + 5, 2 + 6]);

@@ -9,6 +9,8 @@
 import * as tf from '@tensorflow/tfjs';
 
 type T = tf.SymbolicTensor;
+/** A layer's kernel initializer, as its config takes it. */
+type KernelInitializer = NonNullable<Parameters<typeof tf.layers.conv2d>[0]['kernelInitializer']>;
 
 /** How to build a test architecture. */
 export interface ArchitectureOptions {
@@ -38,9 +40,14 @@ const MOBILENET_V2_TABLE: ReadonlyArray<[number, number, number, number]> = [
 const bn = (h: T, scale: boolean): T => tf.layers.batchNormalization({ scale, epsilon: 1e-3 }).apply(h) as T;
 const apply = (layer: tf.layers.Layer, h: T | T[]): T => layer.apply(h) as T;
 
-function head(h: T, classes: number): T {
-  h = apply(tf.layers.globalAveragePooling2d({}), h);
-  return apply(tf.layers.dense({ units: classes, activation: 'softmax', name: 'predictions' }), h);
+function head(
+  h: T,
+  classes: number,
+  dense: Pick<Parameters<typeof tf.layers.dense>[0], 'kernelInitializer'> = {},
+  pool: 'average' | 'flatten' = 'average',
+): T {
+  h = apply(pool === 'flatten' ? tf.layers.flatten() : tf.layers.globalAveragePooling2d({}), h);
+  return apply(tf.layers.dense({ units: classes, activation: 'softmax', name: 'predictions', ...dense }), h);
 }
 
 function finish(input: T, output: T, name: string, frozen: boolean): tf.LayersModel {
@@ -165,30 +172,44 @@ export function inceptionLike(options: ArchitectureOptions & { modules?: number 
   return finish(input, head(h, classes), 'inception_like', frozenBackbone);
 }
 
+/** How a VGG-style network is built (vggLike). */
+export interface VggOptions extends Pick<ArchitectureOptions, 'size' | 'classes' | 'width'> {
+  /** 3x3 relu convs in all; default 30. */
+  depth?: number;
+  /** Stages, each ending in 2x2 pooling; default 3. */
+  stages?: number;
+  /** Average or max pooling; default average. */
+  pooling?: 'average' | 'max';
+  /** Input channels; default 3. */
+  channels?: number;
+  /** The input arrives as a flat vector of size x size x channels values and is reshaped (an MLP's data). */
+  flat?: boolean;
+  /** The head: global average pooling (default) or Flatten, as VGG, then the softmax Dense. */
+  head?: 'average' | 'flatten';
+  /** Each conv's and the head's kernel initializer, by layer index (the head is index `depth`); default tfjs's. */
+  kernel?: (index: number) => KernelInitializer;
+}
+
 /**
  * VGG-style (Simonyan & Zisserman 2015) without normalization: `depth` 3x3 `same` convs with ReLU in `stages` stages,
  * each stage ending in 2x2 pooling (`pooling`: average or max), channels doubling per stage from 8 x width; global
  * average pooling and a softmax Dense. Nothing renormalizes the signal: its scale at depth is the init's alone.
  */
-export function vggLike(
-  options: Pick<ArchitectureOptions, 'size' | 'classes' | 'width'> & {
-    depth?: number;
-    stages?: number;
-    pooling?: 'average' | 'max';
-  } = {},
-): tf.LayersModel {
+export function vggLike(options: VggOptions = {}): tf.LayersModel {
   const { size = 32, classes = 10, width = 1, depth = 30, stages = 3, pooling = 'average' } = options;
-  const input = tf.input({ shape: [size, size, 3] });
-  let h = input;
+  const { channels = 3, flat = false, kernel, head: top = 'average' } = options;
+  const input = tf.input({ shape: flat ? [size * size * channels] : [size, size, channels] });
+  let h = flat ? apply(tf.layers.reshape({ targetShape: [size, size, channels] }), input) : input;
+  const init = (index: number) => (kernel ? { kernelInitializer: kernel(index) } : {});
   for (let s = 0, done = 0; s < stages; s++) {
     const convs = Math.round(((s + 1) * depth) / stages) - done;
     for (let i = 0; i < convs; i++, done++) {
       const filters = Math.round(8 * width * 2 ** s);
-      h = apply(tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', activation: 'relu' }), h);
+      h = apply(tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', activation: 'relu', ...init(done) }), h);
     }
     const pool =
       pooling === 'max' ? tf.layers.maxPooling2d({ poolSize: 2 }) : tf.layers.averagePooling2d({ poolSize: 2 });
     h = apply(pool, h);
   }
-  return finish(input, head(h, classes), `vgg_like_${pooling}`, false);
+  return finish(input, head(h, classes, init(depth), top), `vgg_like_${pooling}`, false);
 }

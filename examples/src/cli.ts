@@ -45,7 +45,7 @@ const COMMON: OptionTable = {
 const COMPARE: OptionTable = {
   task: {
     value: 'T',
-    help: `${TASK_CHOICES.join('|')}|width\n(all: image, image-leaky, text, deep; residual: a 30-block residual MLP;\nrecurrent: sequence and memory, LSTMs over token ids; everything: every task; image runs\nthe ReLU and the LeakyReLU MLP; width: Adam's learning rate against width, standard\nparametrization and muP, MLPs of width ${WIDTH_TASK.widths.join(', ')}, not in everything)`,
+    help: `${TASK_CHOICES.join('|')}|width\n(all: image, image-leaky, text, deep; residual: a 30-block residual MLP;\nvgg: a 30-conv VGG-style net on MNIST images, no normalization;\nrecurrent: sequence and memory, LSTMs over token ids; everything: every task; image runs\nthe ReLU and the LeakyReLU MLP; width: Adam's learning rate against width, standard\nparametrization and muP, MLPs of width ${WIDTH_TASK.widths.join(', ')}, not in everything)`,
     default: 'all',
     parse: (raw) => {
       if (raw !== 'width') tasksFor(raw);
@@ -54,7 +54,7 @@ const COMPARE: OptionTable = {
   },
   arms: {
     value: 'A,B',
-    help: `comma-separated, from: ${ALL_ARM_NAMES.join(', ')}\n(default: the MLP tasks the first six, the deep task also init-model and lsuv; the\nresidual task stock-default, stock-he, orthogonal, lsuv, init-model, residual-preserve/zero/fixup;\nthe recurrent tasks stock-default, stock-forget-bias, init-model, chrono)`,
+    help: `comma-separated, from: ${ALL_ARM_NAMES.join(', ')}\n(default: the MLP tasks the first six, the deep task also init-model and lsuv; the\nresidual task stock-default, stock-he, orthogonal, lsuv, init-model, residual-preserve/zero/fixup;\nthe vgg task stock-default, init-model, init-model-predicted, lsuv;\nthe recurrent tasks stock-default, stock-forget-bias, init-model, chrono)`,
     parse: listOf((a) => {
       if (!ALL_ARM_NAMES.includes(a))
         throw new UsageError(`unknown arm '${a}'; known arms: ${ALL_ARM_NAMES.join(', ')}`);

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { signalPropagation } from 'tfjs-initializers';
 import { Arm, SequenceArm, findArms } from './arms';
 import { subset, toTensors } from './data/dataset';
-import { buildMlp, buildResidualMlp, buildSequenceModel } from './models';
+import { buildConvNet, buildMlp, buildResidualMlp, buildSequenceModel } from './models';
 import { TASKS, TaskName, armListFor, dataLoader } from './tasks';
 import { TrainResult, train } from './train';
 
@@ -80,10 +80,11 @@ function buildModel(job: Job, probe: tf.Tensor): tf.LayersModel {
     return model;
   }
   const inputDim = data.train.features;
-  const model =
-    'kind' in spec
-      ? buildResidualMlp({ ...spec, inputDim }, arm as Arm, job.seed)
-      : buildMlp({ ...spec, inputDim }, arm as Arm, job.seed);
+  const model = !('kind' in spec)
+    ? buildMlp({ ...spec, inputDim }, arm as Arm, job.seed)
+    : spec.kind === 'conv'
+      ? buildConvNet(spec, arm as Arm, job.seed)
+      : buildResidualMlp({ ...spec, inputDim }, arm as Arm, job.seed);
   (arm as Arm).prepare?.(model, probe, job.seed);
   return model;
 }

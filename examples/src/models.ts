@@ -1,6 +1,7 @@
 /** Dense MLPs whose kernels an arm initializes. */
 import * as tf from '@tensorflow/tfjs';
 import { orthogonal } from 'tfjs-initializers';
+import { vggLike } from './architectures';
 import type { Arm, LayerActivation, SequenceArm } from './arms';
 
 export interface MlpSpec {
@@ -105,4 +106,21 @@ export function buildResidualMlp(spec: ResidualSpec, arm: Arm, seed: number): tf
   }
   const out = dense(spec.classes, 'softmax', { name: 'linear' }).apply(h) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: out });
+}
+
+/** A VGG-style conv net on images that arrive as flat vectors (vggLike's options but the kernels). */
+export interface ConvSpec {
+  size: number;
+  channels: number;
+  depth: number;
+  stages: number;
+  pooling: 'average' | 'max';
+  head: 'average' | 'flatten';
+  classes: number;
+}
+
+/** vggLike on flat inputs, each conv's kernel (relu after it) and the head's (linear) from the arm. */
+export function buildConvNet(spec: ConvSpec, arm: Arm, seed: number): tf.LayersModel {
+  const next = (i: number): LayerActivation => ({ name: i === spec.depth ? 'linear' : 'relu' });
+  return vggLike({ ...spec, flat: true, kernel: (i) => arm.kernel(next(i), seed * 1000 + i) as never });
 }

@@ -3,7 +3,7 @@ import { Dataset } from './data/dataset';
 import { loadMnist } from './data/mnist';
 import { loadSpam } from './data/spam';
 import { loadSpamSequences, memoryTask } from './data/sequences';
-import type { MlpSpec, ResidualSpec, SequenceSpec } from './models';
+import type { ConvSpec, MlpSpec, ResidualSpec, SequenceSpec } from './models';
 import type { TrainConfig } from './train';
 import { ARMS, Arm, DEFAULT_ARMS, SEQUENCE_ARMS, SequenceArm } from './arms';
 
@@ -13,11 +13,15 @@ export interface Task {
   name: string;
   title: string;
   data: string;
-  /** an MLP, Embedding -> LSTM -> Dense over token ids (`sequence`), or a residual MLP (`residual`) */
+  /**
+   * an MLP, Embedding -> LSTM -> Dense over token ids (`sequence`), a residual MLP (`residual`) or a VGG-style conv
+   * net (`conv`)
+   */
   spec:
     | MlpSpec
     | ({ kind: 'sequence' } & Omit<SequenceSpec, 'vocabulary' | 'length'>)
-    | ({ kind: 'residual' } & Omit<ResidualSpec, 'inputDim'>);
+    | ({ kind: 'residual' } & Omit<ResidualSpec, 'inputDim'>)
+    | ({ kind: 'conv' } & ConvSpec);
   train: Omit<TrainConfig, 'seed'>;
   /** seeds `compare` runs when --seeds is not given */
   seeds: number;
@@ -25,7 +29,7 @@ export interface Task {
   limit?: number;
 }
 
-const TASK_NAMES = ['image', 'image-leaky', 'text', 'deep', 'residual', 'sequence', 'memory'] as const;
+const TASK_NAMES = ['image', 'image-leaky', 'text', 'deep', 'residual', 'vgg', 'sequence', 'memory'] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
 /**
  * What `--task` accepts: a task, `image` also running image-leaky, `all` (the fast set `npm start` runs:
@@ -36,6 +40,7 @@ export const TASK_CHOICES = [
   'text',
   'deep',
   'residual',
+  'vgg',
   'sequence',
   'memory',
   'recurrent',
@@ -105,6 +110,16 @@ export const TASKS: Readonly<Record<TaskName, Task>> = {
     train: { epochs: 1, batchSize: 64, learningRate: 0.01, momentum: 0.9, targetLoss: 1.0 },
     seeds: 3,
   },
+  vgg: {
+    arms: ['stock-default', 'init-model', 'init-model-predicted', 'lsuv'],
+    name: 'vgg',
+    title: 'MNIST 28x28, VGG-style: 30 relu 3x3 convs (8/16/32 channels), max pooling, Flatten, no normalization',
+    data: 'mnist',
+    spec: { kind: 'conv', size: 28, channels: 1, depth: 30, stages: 3, pooling: 'max', head: 'flatten', classes: 10 },
+    train: { epochs: 6, batchSize: 32, learningRate: 0.003, momentum: 0.9, targetLoss: 1.5 },
+    seeds: 3,
+    limit: 150,
+  },
   sequence: {
     arms: SEQUENCE_ARM_NAMES,
     name: 'sequence',
@@ -126,8 +141,8 @@ export const TASKS: Readonly<Record<TaskName, Task>> = {
   },
 };
 
-/** What a task builds: an MLP, a residual MLP or a sequence model. */
-function taskKind(task: Task): 'mlp' | 'residual' | 'sequence' {
+/** What a task builds: an MLP, a residual MLP, a conv net or a sequence model. */
+function taskKind(task: Task): 'mlp' | 'residual' | 'conv' | 'sequence' {
   return 'kind' in task.spec ? task.spec.kind : 'mlp';
 }
 
@@ -146,6 +161,7 @@ export function tasksFor(choice: string): TaskName[] {
     case 'sequence':
     case 'memory':
     case 'residual':
+    case 'vgg':
       return [choice];
     case 'recurrent':
       return ['sequence', 'memory'];

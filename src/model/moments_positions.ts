@@ -118,21 +118,35 @@ interface AxisGather {
 
 /** Groups one axis's output positions by the (slot, input cell) pairs they read. */
 function gatherAxis(input: MapAxis, reads: AxisReads): AxisGather {
+  // positions outside the map (cell -1: padding a max ignores) are not read
+  const { axis, sources } = cellsOf(reads.length, (p) =>
+    reads[p].map(([slot, i]) => [slot, input.cell[i]] as const).filter(([, c]) => c >= 0),
+  );
+  return { axis, sources };
+}
+
+/**
+ * One axis's cells: position p's source is `sourceOf(p)` (a list of numbers or pairs), and positions with equal
+ * sources share a cell; the sources per cell, in cell order.
+ */
+function cellsOf<S extends ReadonlyArray<number | readonly [number, number]>>(
+  n: number,
+  sourceOf: (p: number) => S,
+): { axis: MapAxis; sources: S[] } {
   const ids = new Map<string, number>();
-  const cell = new Int32Array(reads.length);
-  const sources: Array<ReadonlyArray<readonly [number, number]>> = [];
-  reads.forEach((pairs, p) => {
-    // positions outside the map (cell -1: padding a max ignores) are not read
-    const mapped = pairs.map(([slot, i]) => [slot, input.cell[i]] as const).filter(([, c]) => c >= 0);
-    const key = mapped.map(([slot, c]) => `${slot}:${c}`).join(',');
+  const cell = new Int32Array(n);
+  const sources: S[] = [];
+  for (let p = 0; p < n; p++) {
+    const source = sourceOf(p);
+    const key = source.join(';');
     let id = ids.get(key);
     if (id === undefined) {
       id = sources.length;
       ids.set(key, id);
-      sources.push(mapped);
+      sources.push(source);
     }
     cell[p] = id;
-  });
+  }
   return { axis: { cell, cells: sources.length }, sources };
 }
 
@@ -372,22 +386,8 @@ function align(maps: readonly PositionMap[]): { axes: MapAxis[]; maps: PositionM
   const axes: MapAxis[] = [];
   const pick: Int32Array[][] = maps.map(() => []);
   for (let a = 0; a < k; a++) {
-    const n = maps[0].axes[a].cell.length;
-    const ids = new Map<string, number>();
-    const cell = new Int32Array(n);
-    const sources: number[][] = [];
-    for (let p = 0; p < n; p++) {
-      const tuple = maps.map((m) => m.axes[a].cell[p]);
-      const key = tuple.join(',');
-      let id = ids.get(key);
-      if (id === undefined) {
-        id = sources.length;
-        ids.set(key, id);
-        sources.push(tuple);
-      }
-      cell[p] = id;
-    }
-    axes.push({ cell, cells: sources.length });
+    const { axis, sources } = cellsOf(maps[0].axes[a].cell.length, (p) => maps.map((m) => m.axes[a].cell[p]));
+    axes.push(axis);
     maps.forEach((_, i) => pick[i].push(Int32Array.from(sources, (t) => t[i])));
   }
   const total = axes.reduce((acc, a) => acc * a.cells, 1);
@@ -449,6 +449,21 @@ export function elementwise(inputs: readonly Stats[], f: (xs: Stats[]) => Stats)
   const { positions: _, mean: _m, m2: _m2, ...extras } = perChannel;
   const before = extras.before && inputs.length === 1 ? { ...extras.before, input: inputs[0] } : extras.before;
   return withMap(map, before ? { ...extras, before } : extras);
+}
+
+/** A linear map's output had its weights been multiplied by `factor`: means times it, variances times its square. */
+export function scaledLinearly(s: Stats, factor: number): Stats {
+  const { positions: map, ...rest } = s;
+  const out: Stats = { ...rest, mean: s.mean.map((m) => m * factor), m2: s.m2.map((m) => m * factor * factor) };
+  if (!map) return out;
+  return {
+    ...out,
+    positions: {
+      ...map,
+      mean: map.mean.map((m) => m * factor),
+      variance: map.variance.map((v) => v * factor * factor),
+    },
+  };
 }
 
 /**
@@ -578,6 +593,27 @@ export function flattenPositions(map: PositionMap): Stats {
     }
   }
   return { mean, m2 };
+}
+
+/**
+ * Per-feature moments laid out on a grid of `dims` positions and `channels` channels, row-major (a Reshape of flat
+ * features into an image): one cell per axis when every position of a channel is alike, else a cell per position.
+ * Null when the features are not one per element or one per channel.
+ */
+export function featuresToPositions(s: Stats, dims: readonly number[], channels: number): PositionMap | null {
+  const positions = dims.reduce((a, b) => a * b, 1);
+  const n = s.mean.length;
+  if (n !== channels && n !== positions * channels) return null;
+  const variance = s.mean.map((mu, j) => max(0, s.m2[j] - mu * mu));
+  const alike =
+    n === channels || s.mean.every((mu, j) => mu === s.mean[j % channels] && s.m2[j] === s.m2[j % channels]);
+  if (alike) return uniformMap(dims, s.mean.slice(0, channels), variance.slice(0, channels));
+  return {
+    axes: dims.map((d) => ({ cell: Int32Array.from({ length: d }, (_, i) => i), cells: d })),
+    channels,
+    mean: Float64Array.from(s.mean),
+    variance,
+  };
 }
 
 /**

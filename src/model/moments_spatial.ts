@@ -155,14 +155,20 @@ export function kernelCovariance(
   const indep = new Float64Array(width);
   const k = new Float64Array(deltas);
   const w = new Float64Array(taps);
+  // per input channel: its correlation at the input offset of every (tap difference, output offset)
+  const shifted = new Float64Array(deltas * grid);
   for (let i = 0; i < a; i++) {
     const v = variances[i % variances.length];
     if (!(v > 0)) continue;
     const rho = rhoOf(sp, i);
-    const outs = depthwise ? Array.from({ length: b }, (_, m) => i * b + m) : null;
-    const range = outs ?? Array.from({ length: b }, (_, o) => o);
-    for (const o of range) {
-      if (o < from || o >= to) continue;
+    for (let d = 0; d < deltas; d++) {
+      for (let g = 0; g < grid; g++) {
+        const at = lookup[g * deltas + d];
+        shifted[d * grid + g] = at >= 0 ? rho[at] : 0;
+      }
+    }
+    const [first, last] = depthwise ? [i * b, i * b + b] : [0, b];
+    for (let o = Math.max(first, from); o < Math.min(last, to); o++) {
       for (let t = 0; t < taps; t++)
         w[t] = depthwise ? kernel[(t * a + i) * b + (o - i * b)] : kernel[(t * a + i) * b + o];
       for (let d = 0; d < deltas; d++) {
@@ -171,13 +177,11 @@ export function kernelCovariance(
         k[d] = sum;
       }
       const row = cov[o - from];
-      for (let g = 0; g < grid; g++) {
-        let sum = 0;
-        for (let d = 0; d < deltas; d++) {
-          const at = lookup[g * deltas + d];
-          if (at >= 0) sum += k[d] * rho[at];
-        }
-        row[g] += v * sum;
+      for (let d = 0; d < deltas; d++) {
+        const kd = v * k[d];
+        if (kd === 0) continue;
+        const base = d * grid;
+        for (let g = 0; g < grid; g++) row[g] += kd * shifted[base + g];
       }
       let sq = 0;
       for (let t = 0; t < taps; t++) sq += w[t] * w[t];

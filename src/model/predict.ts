@@ -1,10 +1,12 @@
 /**
  * Analytic, data-free prediction of the second moment of every layer's output, for any built LayersModel (a DAG,
- * nested models walked as the layers they hold). It reads the model's actual weights: each channel's mean and second
- * moment pass through the actual kernels, treating units as independent (a diagonal approximation), and
- * activations act through the Gaussian expectation per channel. Each layer's rule (layers/) states its moment rule
- * and the approximation it rests on; the infinite-width, weight-free limit of the same map is `meanField.lengthMap`.
- * Layers without a moment rule are named in the result, as is everything downstream of them.
+ * nested models walked as the layers they hold). It reads the model's actual weights: each channel's mean and
+ * variance, at every position where the tensor has positions (moments_positions.ts), pass through the actual
+ * kernels, treating channels as uncorrelated (a diagonal approximation) and positions as correlated per channel
+ * (moments_spatial.ts), and activations act through the Gaussian expectation per element. Each layer's rule
+ * (layers/) states its moment rule and the approximation it rests on; the infinite-width, weight-free limit of the
+ * same map is `meanField.lengthMap`. Layers without a moment rule are named in the result, as is everything
+ * downstream of them.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ModelError } from '../errors.js';
@@ -97,11 +99,25 @@ export class Propagation {
     return slot && 'stats' in slot ? slot.stats : null;
   }
 
-  private predict(node: GraphNode): void {
+  /**
+   * Predicts node `index` again after its layer's output kernel was multiplied by `factor`: from its rule's
+   * `scaled` answer where the last prediction gave one (no need to run the rule), else by running the rule.
+   */
+  rescale(index: number, factor: number): void {
+    const node = this.graph.nodes[index];
+    const scaled = this.scalers.get(index);
+    this.predict(node, scaled && this.checked(node, scaled(factor)));
+  }
+
+  /** Per node index: how its last prediction changes when its output kernel is scaled (its rule's `scaled`). */
+  private readonly scalers = new Map<number, (factor: number) => MomentOutput>();
+
+  private predict(node: GraphNode, given?: MomentOutput | string): void {
     const row: PredictedLayer = { ...this.rows[node.index], secondMoment: null, mean: null, amplification: null };
     delete row.note;
     this.preActivations.delete(node.index);
-    const result = this.outputOf(node);
+    if (given === undefined) this.scalers.delete(node.index);
+    const result = given ?? this.outputOf(node);
     if (typeof result === 'string') {
       row.note = result;
       node.outputs.forEach((k) =>
@@ -173,7 +189,14 @@ export class Propagation {
         cause: error,
       });
     }
+    return this.checked(node, out);
+  }
+
+  /** A rule's answer checked and copied: valid moments or an error naming the layer; positions kept where right. */
+  private checked(node: GraphNode, out: MomentOutput | string): MomentOutput | string {
     if (typeof out === 'string') return out;
+    const rule = node.rule as NonNullable<GraphNode['rule']>;
+    const cls = node.layer.getClassName();
     const m = out?.moments;
     const ok =
       m !== undefined &&
@@ -192,6 +215,7 @@ export class Propagation {
     const pre = out.preActivation;
     const preOk = pre !== undefined && pre.m2?.length === pre.mean?.length && Array.from(pre.m2).every((v) => v >= 0);
     const preActivation = preOk ? { mean: Float64Array.from(pre.mean), m2: Float64Array.from(pre.m2) } : undefined;
+    if (typeof out.scaled === 'function') this.scalers.set(node.index, out.scaled);
     return { ...out, moments, preActivation };
   }
 }

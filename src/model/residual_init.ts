@@ -175,6 +175,7 @@ export function scaleByPrediction(
     const kernel =
       how.units && !closingKernels.has(node) && !seen.has(node.layer) ? outputKernel(node.layer) : undefined;
     seen.add(node.layer);
+    let predicted = false;
     if (kernel && writable(node.layer)) {
       propagation.run(node.index, node.index);
       const pre = propagation.preActivations.get(node.index);
@@ -183,6 +184,9 @@ export function scaleByPrediction(
       if (m > 0 && Number.isFinite(m)) {
         const f = 1 / Math.sqrt(m);
         multiply(node.layer, kernel.index, f);
+        // the node again with its kernel scaled (from the rule's linear answer where it has one)
+        propagation.rescale(node.index, f);
+        predicted = true;
         if (row) {
           const input = node.inputs.map((k) => propagation.stats(k)).find((x) => x !== null);
           if (input) row.predictedInputSecondMoment = average(input.m2);
@@ -197,7 +201,7 @@ export function scaleByPrediction(
     }
     const b = blockAt.get(node.index);
     if (b !== undefined) scaleBlock(b);
-    propagation.run(node.index, node.index);
+    if (!predicted) propagation.run(node.index, node.index);
   }
 
   /** At block b's Add: its closing weights' factor, from the prediction of everything before. */

@@ -1,16 +1,21 @@
-import { gaussianMoments, leakyRectifierMoments } from '../../src/math/quadrature';
+import { clippedMoments, gaussianMoments, leakyRectifierMoments } from '../../src/math/quadrature';
 import { centred, maxOfWindow, throughActivation } from '../../src/model/moments';
 import { Xoshiro128 } from '../../src/sampling/prng';
 import { fillNormal } from '../../src/sampling/distributions';
 
+/** (mu, sd) of the Gaussians the closed forms are checked at: around, inside and beyond the kinks (0, 6). */
+const POINTS: ReadonlyArray<[number, number]> = [
+  [0, 1],
+  [0.7, 0.2],
+  [-2, 0.5],
+  [3, 4],
+  [5.5, 0.7],
+  [7, 4],
+];
+
 describe('closed forms against the kinked quadrature', () => {
   it('leaky rectifier moments of N(mu, sd^2) match quadrature to 1e-10 (relu, leaky 0.3, linear)', () => {
-    for (const [mu, sd] of [
-      [0, 1],
-      [0.7, 0.2],
-      [-2, 0.5],
-      [3, 4],
-    ]) {
+    for (const [mu, sd] of POINTS) {
       for (const alpha of [0, 0.3, 1]) {
         const f = (z: number): number => {
           const x = mu + sd * z;
@@ -21,6 +26,18 @@ describe('closed forms against the kinked quadrature', () => {
         expect(Math.abs(c1 - q1)).toBeLessThan(1e-10 * Math.max(1, Math.abs(q1)));
         expect(Math.abs(c2 - q2)).toBeLessThan(1e-10 * Math.max(1, q2));
       }
+    }
+  });
+
+  it('relu6 and hard sigmoid moments in closed form equal quadrature', () => {
+    for (const [mu, sd] of POINTS) {
+      const relu6 = gaussianMoments((u) => Math.min(Math.max(mu + sd * u, 0), 6), [(0 - mu) / sd, (6 - mu) / sd]);
+      clippedMoments(mu, sd, 0, 6).forEach((v, i) => expect(v).toBeCloseTo(relu6[i], 10));
+      const hard = gaussianMoments(
+        (u) => Math.min(Math.max(0.2 * (mu + sd * u) + 0.5, 0), 1),
+        [(-2.5 - mu) / sd, (2.5 - mu) / sd],
+      );
+      clippedMoments(0.2 * mu + 0.5, 0.2 * sd, 0, 1).forEach((v, i) => expect(v).toBeCloseTo(hard[i], 10));
     }
   });
 

@@ -2,9 +2,9 @@
  * Per-position moments (src/model/moments_positions.ts) against brute force on the full grid: a convolution's and
  * a pooling's output at every position computed directly from every input position, for compressed maps (positions
  * sharing cells) and for maps with a cell per position; zero padding, cropping, upsampling and flattening position
- * by position; the closed-form clipped moments against quadrature; and the max pooling pieces against simulation.
+ * by position; and the max pooling pieces against simulation.
  */
-import { clippedMoments, gaussianMoments, leakyRectifierMoments } from '../../src/math/quadrature';
+import { leakyRectifierMoments } from '../../src/math/quadrature';
 import { ConvGeometry } from '../../src/model/moments_conv';
 import { Stats, maxPooledCorrelation, mixedMaximum, throughActivation } from '../../src/model/moments';
 import {
@@ -13,6 +13,7 @@ import {
   averagePoolPositions,
   convolvePositions,
   elementwise,
+  featuresToPositions,
   flattenPositions,
   padPositions,
   selectPositions,
@@ -48,25 +49,13 @@ function expand(map: PositionMap): { mean: number[]; variance: number[]; dims: n
   return { mean, variance, dims };
 }
 
-/** A map with its own cell per position and random moments. */
-function randomMap(dims: number[], channels: number): PositionMap {
-  const axes: MapAxis[] = dims.map((n) => ({ cell: Int32Array.from({ length: n }, (_, i) => i), cells: n }));
-  const total = dims.reduce((a, b) => a * b, 1) * channels;
-  return {
-    axes,
-    channels,
-    mean: Float64Array.from({ length: total }, () => uniform(-1, 1)),
-    variance: Float64Array.from({ length: total }, () => uniform(0.1, 2)),
-  };
-}
-
-/** A map whose rows share cells: `cells` distinct rows and columns, repeated to fill `dims`. */
-function sharedMap(dims: number[], cells: number[], channels: number): PositionMap {
+/** A map with random moments whose positions i along axis a read cell i mod cells[a] (default: a cell each). */
+function randomMap(dims: number[], channels: number, cells: number[] = dims): PositionMap {
   const axes: MapAxis[] = dims.map((n, a) => ({
     cell: Int32Array.from({ length: n }, (_, i) => i % cells[a]),
     cells: cells[a],
   }));
-  const total = cells.reduce((a, b) => a * b, 1) * channels;
+  const total = cells.reduce((x, y) => x * y, 1) * channels;
   return {
     axes,
     channels,
@@ -142,7 +131,7 @@ describe('per-position moments', () => {
   it.each(cases)(
     'a conv ($k x $k, stride $s, dilation $d, $padding, depthwise $depthwise) equals brute force at every position',
     ({ k, s, d, padding, depthwise }) => {
-      for (const map of [randomMap([9, 7], 3), sharedMap([12, 11], [3, 2], 3)]) {
+      for (const map of [randomMap([9, 7], 3), randomMap([12, 11], 3, [3, 2])]) {
         const [a, b] = depthwise ? [3, 2] : [3, 4];
         const shape = [k, k, a, b];
         const kernel = Float32Array.from({ length: k * k * a * b }, () => uniform(-1, 1));
@@ -225,7 +214,7 @@ describe('per-position moments', () => {
   });
 
   it('zero padding, cropping, nearest upsampling and flattening move every position exactly', () => {
-    const map = sharedMap([5, 4], [2, 2], 2);
+    const map = randomMap([5, 4], 2, [2, 2]);
     const x = expand(map);
     const padded = expand(padPositions(map, [1, 0], [2, 1]));
     expect(padded.dims).toEqual([8, 5]);
@@ -250,6 +239,21 @@ describe('per-position moments', () => {
     expect(Array.from(flat.m2)).toEqual(x.variance.map((v, j) => v + x.mean[j] ** 2));
   });
 
+  it('flat features reshaped into an image: one cell when every position is alike, else a cell per position', () => {
+    const alike = featuresToPositions(
+      { mean: new Float64Array(12), m2: new Float64Array(12).fill(2) },
+      [3, 2],
+      2,
+    ) as PositionMap;
+    expect(alike.axes.map((a) => a.cells)).toEqual([1, 1]);
+    expect(expand(alike).variance).toEqual(new Array(12).fill(2));
+    const mean = Float64Array.from({ length: 12 }, (_, j) => j / 10);
+    const own = featuresToPositions({ mean, m2: mean.map((m) => m * m + 1) }, [3, 2], 2) as PositionMap;
+    // feature j is position floor(j / 2), channel j mod 2, row-major: the map gives each its own moments back
+    expect(expand(own).mean.map((m) => Math.round(m * 10))).toEqual(Array.from(mean, (_, j) => j));
+    expect(featuresToPositions({ mean: new Float64Array(5), m2: new Float64Array(5) }, [3, 2], 2)).toBeNull();
+  });
+
   it('an activation acts on every position: each element through the Gaussian expectation', () => {
     const map = randomMap([3, 4], 2);
     const out = elementwise([withMap(map, { spatial: independent(2, 2) })], ([s]) => throughActivation(s, 'relu', 0));
@@ -263,24 +267,6 @@ describe('per-position moments', () => {
     // the per-channel extras are kept: the correlation across positions, and the Gaussian inputs for a max pooling
     expect(out.spatial).toBeDefined();
     expect(out.before?.input.positions).toBe(map);
-  });
-
-  it('relu6 and hard sigmoid moments in closed form equal quadrature', () => {
-    for (const [mu, sd] of [
-      [0, 1],
-      [2, 3],
-      [-1, 0.5],
-      [5.5, 0.7],
-      [7, 4],
-    ]) {
-      const relu6 = gaussianMoments((u) => Math.min(Math.max(mu + sd * u, 0), 6), [(0 - mu) / sd, (6 - mu) / sd]);
-      clippedMoments(mu, sd, 0, 6).forEach((v, i) => expect(v).toBeCloseTo(relu6[i], 10));
-      const hard = gaussianMoments(
-        (u) => Math.min(Math.max(0.2 * (mu + sd * u) + 0.5, 0), 1),
-        [(-2.5 - mu) / sd, (2.5 - mu) / sd],
-      );
-      clippedMoments(0.2 * mu + 0.5, 0.2 * sd, 0, 1).forEach((v, i) => expect(v).toBeCloseTo(hard[i], 10));
-    }
   });
 });
 

@@ -8,6 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { inceptionLike, mobileNetV2Like, vggLike } from '../../examples/src/architectures';
 import { initializeModel, lsuv, signalPropagation } from '../../src';
+import { cachedReader, modelGraph } from '../../src/model/graph';
+import { Propagation } from '../../src/model/predict';
 
 beforeAll(async () => {
   await tf.setBackend('wasm');
@@ -96,6 +98,22 @@ describe("rule 'predicted'", () => {
     b.dispose();
     x.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('scales each kernel from a prediction that a fresh one of the written weights repeats: every pre-activation 1', () => {
+    // the walk predicts a scaled kernel's output from its rule's linear answer instead of running the rule again
+    const model = vggLike({ depth: 6, stages: 2, size: 16 });
+    initializeModel(model, { rule: 'predicted', seed: 3 });
+    const graph = modelGraph(model);
+    const fresh = new Propagation(graph, 1, false, cachedReader());
+    const kernels = graph.nodes.filter((n) => /Conv2D|Dense/.test(n.layer.getClassName()));
+    expect(kernels).toHaveLength(7);
+    for (const node of kernels) {
+      const pre = fresh.preActivations.get(node.index);
+      // the written weights are float32: their rounding, about 1e-7 relative, is all that differs
+      expect(pre && pre.m2.reduce((a, b) => a + b, 0) / pre.m2.length).toBeCloseTo(1, 6);
+    }
+    model.dispose();
   });
 
   it("closes residual blocks as 'preserve' does, and refuses the other residual options", () => {

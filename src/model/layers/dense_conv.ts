@@ -7,7 +7,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { FanLayout } from '../../math/fans.js';
 import { Stats } from '../moments.js';
 import { ConvGeometry, KernelKind, convolve, tapGroups } from '../moments_conv.js';
-import { convolvePositions, positionsOf } from '../moments_positions.js';
+import { convolvePositions, positionsOf, scaledLinearly } from '../moments_positions.js';
 import { Stencil } from '../moments_spatial.js';
 import {
   foldPadding,
@@ -19,7 +19,7 @@ import {
   withFusedActivation,
 } from './common.js';
 import { RuleFamily } from './registry.js';
-import { MomentRule, WeightRole, WeightValues } from './types.js';
+import { MomentOutput, MomentRule, WeightRole, WeightValues } from './types.js';
 
 type Layer = tf.layers.Layer;
 
@@ -66,6 +66,16 @@ function applyKernel(
   return convolve(inner, k.values, k.shape, kind, bias, tapGroups(geometry), null, geometry);
 }
 
+/**
+ * The layer's output from its kernels' output `out` (then its activation), saying how it changes when the output
+ * kernel is scaled where that is linear: no bias, or a zero one.
+ */
+function finish(layer: Layer, out: Stats, shape: tf.Shape, note: string, bias: Float32Array | null): MomentOutput {
+  const result = withFusedActivation(layer, out, shape, note);
+  if (bias && bias.some((b) => b !== 0)) return result;
+  return { ...result, scaled: (factor) => finish(layer, scaledLinearly(out, factor), shape, note, null) };
+}
+
 /** The moment rule of a one-kernel layer whose kernel is `name`, of kind `kind`; `dense` has no positions. */
 function kernelMoments(name: string, kind: KernelKind | 'dense'): MomentRule {
   return ({ layer, inputs, inputShapes, outputShapes, weights }) => {
@@ -80,14 +90,14 @@ function kernelMoments(name: string, kind: KernelKind | 'dense'): MomentRule {
         dims && axes > 0
           ? applyKernel(x, inputShapes[0], k, 'conv', bias, pointwiseGeometry(dims))
           : convolve(x, k.values, k.shape, 'conv', bias, null, null, axes > 0 ? pointwise(axes) : null);
-      return withFusedActivation(layer, out, outputShapes[0], DENSE_NOTE);
+      return finish(layer, out, outputShapes[0], DENSE_NOTE, bias);
     }
     const g = geometryOf(layer, inputShapes[0], outputShapes[0], k.shape.slice(0, -2), {
       transposed: kind === 'transposed',
     });
     if (typeof g === 'string') return g;
     const out = applyKernel(x, inputShapes[0], k, kind, bias, g);
-    return withFusedActivation(layer, out, outputShapes[0], kind === 'transposed' ? TRANSPOSED_NOTE : CONV_NOTE);
+    return finish(layer, out, outputShapes[0], kind === 'transposed' ? TRANSPOSED_NOTE : CONV_NOTE, bias);
   };
 }
 
@@ -99,15 +109,9 @@ const separableMoments: MomentRule = ({ layer, inputs, inputShapes, outputShapes
   if (typeof g === 'string') return g;
   const depthwise = applyKernel(inputs[0] as Stats, inputShapes[0], d, 'depthwise', null, g);
   const middle: tf.Shape = [null, ...g.output, lastAxis(inputShapes[0]) * d.shape[d.shape.length - 1]];
-  const out = applyKernel(
-    depthwise,
-    middle,
-    p,
-    'conv',
-    weights.get('bias')?.values ?? null,
-    pointwiseGeometry(g.output),
-  );
-  return withFusedActivation(layer, out, outputShapes[0], CONV_NOTE);
+  const bias = weights.get('bias')?.values ?? null;
+  const out = applyKernel(depthwise, middle, p, 'conv', bias, pointwiseGeometry(g.output));
+  return finish(layer, out, outputShapes[0], CONV_NOTE, bias);
 };
 
 const kernelRule = (name: string, layout: FanLayout, kind: KernelKind | 'dense') => ({

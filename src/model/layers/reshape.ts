@@ -8,6 +8,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { Stats, pooled, reshaped, scale } from '../moments.js';
 import { RADIUS, reshapedCorrelation } from '../moments_spatial.js';
 import {
+  featuresToPositions,
   flattenPositions,
   mapDims,
   padPositions,
@@ -35,13 +36,20 @@ const reshapeMoments: MomentRule = ({ inputs, inputShapes, outputShapes }) => {
   const features = outputShapes[0].length === 2 ? lastAxis(outputShapes[0]) : null;
   if (map && features === map.channels * mapDims(map).reduce((a, b) => a * b, 1))
     return { moments: flattenPositions(map), note: 'each position its own feature', exact: true };
+  // features into positions (a flat input reshaped into an image): each element keeps its moments
+  const dims = spatial(outputShapes[0]);
+  const grid =
+    !map && inputShapes[0].length === 2 && dims && dims.length > 0
+      ? featuresToPositions(inputs[0], dims, lastAxis(outputShapes[0]))
+      : null;
+  if (grid) return { moments: withMap(grid), note: 'each feature at its position', exact: true };
   const [from, to] = [lastAxis(inputShapes[0]), lastAxis(outputShapes[0])];
-  const { mean, m2, spatial }: Stats = from === to ? inputs[0] : reshaped(inputs[0], to);
+  const { mean, m2, spatial: correlation }: Stats = from === to ? inputs[0] : reshaped(inputs[0], to);
   const [before, after] = [inputShapes[0], outputShapes[0]].map((s) => s.slice(1, -1) as number[]);
-  if (!spatial || from !== to || after.length === 0 || [...before, ...after].some((n) => typeof n !== 'number'))
+  if (!correlation || from !== to || after.length === 0 || [...before, ...after].some((n) => typeof n !== 'number'))
     return { moments: { mean, m2 } };
   // the positions rearranged row-major: neighbours stay neighbours along the last axes
-  const moved = before.join() === after.join() ? spatial : reshapedCorrelation(spatial, before, after);
+  const moved = before.join() === after.join() ? correlation : reshapedCorrelation(correlation, before, after);
   return { moments: { mean, m2, spatial: moved } };
 };
 

@@ -163,6 +163,12 @@ export interface MomentOutput {
    * `initializeModel({rule: 'predicted'})` scales the kernel so that their second moment is 1.
    */
   preActivation?: ChannelMoments;
+  /**
+   * The output had the layer's output kernel been multiplied by `factor`, for a rule whose output is linear in it
+   * before the activation (a kernel layer without a bias): `initializeModel({rule: 'predicted'})` reads it instead
+   * of running the rule again after it scales the kernel.
+   */
+  scaled?: (factor: number) => MomentOutput;
 }
 
 /** A forward moment rule: the output's per-channel moments, or a sentence saying why there are none. */
