@@ -42,22 +42,31 @@ function gaussLegendre(n: number): { x: Float64Array; w: Float64Array } {
 /** The Gauss-Legendre rule on [-1, 1]. */
 const RULE = gaussLegendre(NODES);
 
-/** Nodes z_i and weights w_i with sum w_i f(z_i) ~= E[f(Z)], Z ~ N(0, 1). */
-export const GRID = ((): { z: Float64Array; w: Float64Array } => {
-  const rule = RULE;
+/** Nodes and weights of `rule` on every panel of width PANEL over [-12, 12], each weight times the normal density. */
+function panelled(rule: { x: Float64Array; w: Float64Array }): { z: Float64Array; w: Float64Array } {
+  const nodes = rule.x.length;
   const panels = round((2 * HALF_RANGE) / PANEL);
-  const z = new Float64Array(panels * NODES);
-  const w = new Float64Array(panels * NODES);
+  const z = new Float64Array(panels * nodes);
+  const w = new Float64Array(panels * nodes);
   for (let p = 0; p < panels; p++) {
     const mid = -HALF_RANGE + (p + 0.5) * PANEL;
-    for (let i = 0; i < NODES; i++) {
+    for (let i = 0; i < nodes; i++) {
       const zi = mid + 0.5 * PANEL * rule.x[i];
-      z[p * NODES + i] = zi;
-      w[p * NODES + i] = 0.5 * PANEL * rule.w[i] * normalPdf(zi);
+      z[p * nodes + i] = zi;
+      w[p * nodes + i] = 0.5 * PANEL * rule.w[i] * normalPdf(zi);
     }
   }
   return { z, w };
-})();
+}
+
+/** Nodes z_i and weights w_i with sum w_i f(z_i) ~= E[f(Z)], Z ~ N(0, 1). */
+export const GRID = panelled(RULE);
+
+/**
+ * The same panels with 8 nodes each: for integrands smooth on every panel (no kinks, such as the density of a max
+ * of normals), accurate to about 1e-12 at 40% of GRID's nodes.
+ */
+export const SMOOTH_GRID = panelled(gaussLegendre(8));
 
 /** E[f(Z)] for Z ~ N(0, 1); f may have kinks at multiples of 1/2. */
 export function gaussianExpectation(f: (z: number) => number): number {

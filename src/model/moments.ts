@@ -4,7 +4,14 @@
  * Pure functions over typed arrays; no tfjs.
  */
 import { ACTIVATION_KINKS, ActivationName, NON_MONOTONE, scalarActivation } from '../math/activations.js';
-import { GRID, OUTER_GAUSSIAN, clippedMoments, gaussianMoments, leakyRectifierMoments } from '../math/quadrature.js';
+import {
+  GRID,
+  OUTER_GAUSSIAN,
+  SMOOTH_GRID,
+  clippedMoments,
+  gaussianMoments,
+  leakyRectifierMoments,
+} from '../math/quadrature.js';
 import { normalCdf, normalPdf } from '../math/special.js';
 import type { ChannelMoments } from './layers/types.js';
 import type { PositionMap } from './moments_positions.js';
@@ -467,10 +474,10 @@ function maxNodes(n: number): { y: Float64Array; w: Float64Array } {
   if (!nodes) {
     const y: number[] = [];
     const w: number[] = [];
-    for (let i = 0; i < GRID.z.length; i++) {
-      const weight = GRID.w[i] * n * pow(normalCdf(GRID.z[i]), n - 1);
+    for (let i = 0; i < SMOOTH_GRID.z.length; i++) {
+      const weight = SMOOTH_GRID.w[i] * n * pow(normalCdf(SMOOTH_GRID.z[i]), n - 1);
       if (weight > 1e-15) {
-        y.push(GRID.z[i]);
+        y.push(SMOOTH_GRID.z[i]);
         w.push(weight);
       }
     }

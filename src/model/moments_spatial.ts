@@ -300,6 +300,39 @@ function windowPositions(window: readonly number[]): number[][] {
 }
 
 /**
+ * For every grid offset delta of a pooled output, the input offsets s delta + p - q of every pair of window positions
+ * (p, q) that fall on the grid, as indices (the same for every channel); cached per geometry.
+ */
+const windowTables = new Map<string, Int32Array[]>();
+function windowPairs(
+  axes: number,
+  radius: number,
+  window: readonly number[],
+  strides: readonly number[],
+): Int32Array[] {
+  const key = `${axes}/${radius}/${window}/${strides}`;
+  let table = windowTables.get(key);
+  if (!table) {
+    const positions = windowPositions(window);
+    table = offsetGrid(axes, radius).map((delta) => {
+      const at: number[] = [];
+      for (const p of positions) {
+        for (const q of positions) {
+          const i = indexOf(
+            delta.map((d, a) => d * strides[a] + p[a] - q[a]),
+            radius,
+          );
+          if (i >= 0) at.push(i);
+        }
+      }
+      return Int32Array.from(at);
+    });
+    windowTables.set(key, table);
+  }
+  return table;
+}
+
+/**
  * Average pooling of correlated positions: per channel, the window mean's variance over the independent value
  * (var / n): sum_{p,q} rho(p - q) / n; and the pooled output's correlation at each offset, from
  * sum_{p,q} rho(s delta + p - q).
@@ -309,26 +342,16 @@ export function averagedCorrelation(
   window: readonly number[],
   strides: readonly number[],
 ): { inflation: Float64Array; out: Spatial } {
-  const positions = windowPositions(window);
-  const grid = offsetGrid(sp.axes, sp.radius);
-  const n = positions.length;
+  const pairs = windowPairs(sp.axes, sp.radius, window, strides);
+  const n = window.reduce((a, b) => a * b, 1);
+  const centre = (pairs.length - 1) / 2;
   const inflation = new Float64Array(sp.rho.length);
   const rho = sp.rho.map((r, c) => {
-    const row = new Float64Array(grid.length);
-    grid.forEach((delta, g) => {
+    const row = Float64Array.from(pairs, (at) => {
       let sum = 0;
-      for (const p of positions) {
-        for (const q of positions) {
-          const at = indexOf(
-            delta.map((d, a) => d * strides[a] + p[a] - q[a]),
-            sp.radius,
-          );
-          if (at >= 0) sum += r[at];
-        }
-      }
-      row[g] = sum / (n * n);
+      for (let k = 0; k < at.length; k++) sum += r[at[k]];
+      return sum / (n * n);
     });
-    const centre = (grid.length - 1) / 2;
     inflation[c] = row[centre] * n;
     return row[centre] > 0 ? row.map((x) => x / row[centre]) : row;
   });
@@ -337,21 +360,14 @@ export function averagedCorrelation(
 
 /** The mean correlation between two distinct positions of a pooling window, per channel. */
 export function windowCorrelation(sp: Spatial, window: readonly number[]): Float64Array {
-  const positions = windowPositions(window);
-  const n = positions.length;
+  const n = window.reduce((a, b) => a * b, 1);
+  // the pairs of the window with itself (offset 0), the n diagonal pairs (the grid's centre) left out
+  const at = windowPairs(sp.axes, sp.radius, window, window)[(offsetGrid(sp.axes, sp.radius).length - 1) / 2];
+  const centre = ((2 * sp.radius + 1) ** sp.axes - 1) / 2;
   return Float64Array.from(sp.rho, (r) => {
     if (n < 2) return 0;
     let sum = 0;
-    for (const p of positions) {
-      for (const q of positions) {
-        if (p === q) continue;
-        const at = indexOf(
-          p.map((v, a) => v - q[a]),
-          sp.radius,
-        );
-        if (at >= 0) sum += r[at];
-      }
-    }
+    for (let k = 0; k < at.length; k++) if (at[k] !== centre) sum += r[at[k]];
     return sum / (n * (n - 1));
   });
 }
