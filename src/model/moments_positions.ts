@@ -4,7 +4,8 @@
  * after one, a relu output's mean differs from position to position, and a kernel sums those means coherently,
  * (sum_t w_t mu_t)^2, where the per-channel view adds their spread as if it were independent noise,
  * sum_t w_t^2 var. On a 30-conv VGG-style net without normalization the per-channel view lost 5-16% of each conv's
- * second moment, compounding to 9x; position by position each step is within 1%.
+ * second moment, compounding to 9x; position by position each conv is within 0.1% of the measurement from the
+ * 11th on (fed the measured input), the first stage's 8 channels within 6%, their covariance left out.
  *
  * Positions whose moments are equal share one stored cell, axis by axis: an output position's cell is the list of
  * (tap, input cell) pairs it reads, so the interior of a large map stays one cell and each layer's kernel carries the
@@ -110,19 +111,15 @@ function withinVariance(s: Stats): Float64Array {
   return s.positions ? summarize(s.positions).within : s.mean.map((mu, c) => max(0, s.m2[c] - mu * mu));
 }
 
-/** Output cells along one axis and, per cell, the [slot, input cell] pairs it reads. */
-interface AxisGather {
-  axis: MapAxis;
-  sources: Array<ReadonlyArray<readonly [number, number]>>;
-}
-
-/** Groups one axis's output positions by the (slot, input cell) pairs they read. */
-function gatherAxis(input: MapAxis, reads: AxisReads): AxisGather {
+/** Groups one axis's output positions by the (slot, input cell) pairs they read: its cells and each one's pairs. */
+function gatherAxis(
+  input: MapAxis,
+  reads: AxisReads,
+): { axis: MapAxis; sources: Array<ReadonlyArray<readonly [number, number]>> } {
   // positions outside the map (cell -1: padding a max ignores) are not read
-  const { axis, sources } = cellsOf(reads.length, (p) =>
+  return cellsOf(reads.length, (p) =>
     reads[p].map(([slot, i]) => [slot, input.cell[i]] as const).filter(([, c]) => c >= 0),
   );
-  return { axis, sources };
 }
 
 /**
@@ -164,19 +161,16 @@ interface Gathered {
  */
 function gather(input: readonly MapAxis[], reads: readonly AxisReads[], slots: readonly number[]): Gathered {
   const perAxis = input.map((axis, a) => gatherAxis(axis, reads[a]));
-  let pairs: number[][] = [[]];
+  // the flat slot and input cell, extended axis by axis (row-major), starting from the one empty prefix (0, 0)
+  let pairs: number[][] = [[0, 0]];
   perAxis.forEach((g, a) => {
     const next: number[][] = [];
     for (const outer of pairs) {
       for (const sources of g.sources) {
         const combined: number[] = [];
-        if (a === 0) {
-          for (const [slot, cell] of sources) combined.push(slot, cell);
-        } else {
-          for (let k = 0; k < outer.length; k += 2) {
-            for (const [slot, cell] of sources) {
-              combined.push(outer[k] * slots[a] + slot, outer[k + 1] * input[a].cells + cell);
-            }
+        for (let k = 0; k < outer.length; k += 2) {
+          for (const [slot, cell] of sources) {
+            combined.push(outer[k] * slots[a] + slot, outer[k + 1] * input[a].cells + cell);
           }
         }
         next.push(combined);
