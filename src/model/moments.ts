@@ -434,17 +434,20 @@ export function maxPooledCorrelation(
   return correlationThrough(maxed, means, sds, () => phi, ACTIVATION_KINKS[s.before.activation] ?? [], outVariance);
 }
 
-/**
- * Cov(max(A, S), max(B, S)) for two windows of n independent standard normals sharing k of them: S the max of the k
- * shared, A and B of the n - k others each. Given S the two maxima are independent, so the covariance is the
- * variance over S of g(S) = E[max(A, s)] = s P(A < s) + E[A; A > s].
- */
+/** sharedMaxCovariance's answers by (k, n). */
 const sharedCache = new Map<string, number>();
+
 /** The standard grid's nodes in increasing order, with their weights. */
 const SORTED_GRID = ((): { z: Float64Array; w: Float64Array } => {
   const order = Array.from(GRID.z.keys()).sort((a, b) => GRID.z[a] - GRID.z[b]);
   return { z: Float64Array.from(order, (i) => GRID.z[i]), w: Float64Array.from(order, (i) => GRID.w[i]) };
 })();
+
+/**
+ * Cov(max(A, S), max(B, S)) for two windows of n independent standard normals sharing k of them: S the max of the k
+ * shared, A and B of the n - k others each. Given S the two maxima are independent, so the covariance is the
+ * variance over S of g(S) = E[max(A, s)] = s P(A < s) + E[A; A > s].
+ */
 function sharedMaxCovariance(k: number, n: number): number {
   const key = `${k}/${n}`;
   const cached = sharedCache.get(key);

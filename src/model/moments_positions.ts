@@ -420,23 +420,13 @@ const elementsOf = (map: PositionMap): Stats => ({
  */
 export function elementwise(inputs: readonly Stats[], f: (xs: Stats[]) => Stats): Stats {
   const perChannel = f(inputs.map(({ positions: _, ...rest }) => rest));
-  const maps = inputs.map((s) => s.positions);
-  const first = maps[0];
-  const fits =
-    first !== undefined &&
-    maps.every(
-      (m) =>
-        m !== undefined &&
-        m.channels === first.channels &&
-        m.axes.length === first.axes.length &&
-        m.axes.every((a, i) => a.cell.length === first.axes[i].cell.length),
-    );
-  if (!fits) return perChannel;
-  const { axes, maps: aligned } = align(maps as PositionMap[]);
+  const maps = oneGrid(inputs);
+  if (!maps || maps.some((m) => m.channels !== maps[0].channels)) return perChannel;
+  const { axes, maps: aligned } = align(maps);
   const out = f(aligned.map(elementsOf));
   const map: PositionMap = {
     axes,
-    channels: first.channels,
+    channels: maps[0].channels,
     mean: Float64Array.from(out.mean),
     variance: out.m2.map((m2, j) => max(0, m2 - out.mean[j] * out.mean[j])),
   };
@@ -482,14 +472,18 @@ export function affineChannels(s: Stats, a: Float64Array, b: Float64Array): Stat
   );
 }
 
+/** The maps of every one of `parts`, when each has one and all cover one grid of positions; else null. */
+function oneGrid(parts: readonly Stats[]): PositionMap[] | null {
+  const maps = parts.map((p) => p.positions);
+  const dims = maps[0] && mapDims(maps[0]).join();
+  return maps.every((m) => m !== undefined && mapDims(m).join() === dims) ? (maps as PositionMap[]) : null;
+}
+
 /** Channels side by side, position by position (the maps aligned); null unless every part has a map of one grid. */
 export function concatPositions(parts: readonly Stats[]): PositionMap | null {
-  const maps = parts.map((p) => p.positions);
-  if (maps.some((m) => !m)) return null;
-  const all = maps as PositionMap[];
-  const dims = mapDims(all[0]).join();
-  if (all.some((m) => mapDims(m).join() !== dims)) return null;
-  const { axes, maps: aligned } = align(all);
+  const maps = oneGrid(parts);
+  if (!maps) return null;
+  const { axes, maps: aligned } = align(maps);
   const channels = aligned.reduce((acc, m) => acc + m.channels, 0);
   const total = axes.reduce((acc, a) => acc * a.cells, 1);
   const mean = new Float64Array(total * channels);

@@ -361,9 +361,9 @@ export function averagedCorrelation(
 /** The mean correlation between two distinct positions of a pooling window, per channel. */
 export function windowCorrelation(sp: Spatial, window: readonly number[]): Float64Array {
   const n = window.reduce((a, b) => a * b, 1);
-  // the pairs of the window with itself (offset 0), the n diagonal pairs (the grid's centre) left out
-  const at = windowPairs(sp.axes, sp.radius, window, window)[(offsetGrid(sp.axes, sp.radius).length - 1) / 2];
+  // the pairs of the window with itself (the grid's centre, offset 0), its n diagonal pairs (index centre) left out
   const centre = ((2 * sp.radius + 1) ** sp.axes - 1) / 2;
+  const at = windowPairs(sp.axes, sp.radius, window, window)[centre];
   return Float64Array.from(sp.rho, (r) => {
     if (n < 2) return 0;
     let sum = 0;
