@@ -19,14 +19,19 @@ export interface RunOptions {
   keep?: readonly string[];
 }
 
-/** Runs one node's layer on concrete inputs (its rule's `run` where it has one). */
+/**
+ * Runs one node's layer on concrete inputs (its rule's `run` where it has one), in a scope that frees whatever the
+ * layer leaves behind (tfjs 4.22's ReLU with a maxValue leaks one tensor a call).
+ */
 export function runNode(node: GraphNode, inputs: tf.Tensor[], training: boolean, mask?: tf.Tensor | null): tf.Tensor[] {
-  const run = node.rule?.run;
-  if (run) return [run(node.layer, inputs, training)];
-  const kwargs: Record<string, unknown> = { ...node.callArgs, training };
-  if (mask) kwargs.mask = mask;
-  const out = node.layer.apply(inputs.length === 1 ? inputs[0] : inputs, kwargs) as tf.Tensor | tf.Tensor[];
-  return Array.isArray(out) ? out : [out];
+  return tf.tidy(() => {
+    const run = node.rule?.run;
+    if (run) return [run(node.layer, inputs, training)];
+    const kwargs: Record<string, unknown> = { ...node.callArgs, training };
+    if (mask) kwargs.mask = mask;
+    const out = node.layer.apply(inputs.length === 1 ? inputs[0] : inputs, kwargs) as tf.Tensor | tf.Tensor[];
+    return Array.isArray(out) ? out : [out];
+  });
 }
 
 /**

@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { inceptionLike, mobileNetV2Like } from '../../examples/src/architectures';
-import { initializeModel, predictSignal, signalPropagation } from '../../src';
+import { initializeModel, lsuv, predictSignal, signalPropagation } from '../../src';
 import { measureNodes } from '../helpers';
 
 beforeAll(async () => {
@@ -70,6 +70,13 @@ describe.each(ARCHITECTURES)('$name', ({ name, build }) => {
         );
     });
   }
+
+  it('lsuv and rule predicted leave no tensor behind (tfjs 4.22 ReLU layers with a maxValue leak one a call)', () => {
+    const before = tf.memory().numTensors;
+    lsuv(model, x, { seed: 1 });
+    initializeModel(model, { seed: 1, rule: 'predicted' });
+    expect(tf.memory().numTensors).toBe(before);
+  });
 
   it('signalPropagation with labels runs in both modes (wasm: the conv gradients it lacks are composed), no tensor left', () => {
     initializeModel(model, { seed: 1 });
