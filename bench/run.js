@@ -19,7 +19,8 @@ console.warn = (...m) => {
   if (!String(m[0]).startsWith('Orthogonal initializer is being called')) warn(...m);
 };
 const { Xoshiro128 } = require('../dist/cjs/sampling/prng.js');
-const { fillNormal } = require('../dist/cjs/sampling/distributions.js');
+const { fillNormal, fillPath } = require('../dist/cjs/sampling/distributions.js');
+const { allowWasmFill } = require('../dist/cjs/sampling/wasm/fill.js');
 
 const cli = require('../examples/dist/cli_options.js');
 
@@ -323,10 +324,25 @@ async function main() {
     args.runs,
     { peers, kind: 'normals', shape: [n] },
   );
+  // the same draws through the JavaScript loop (where WebAssembly is refused), for the record
+  const jsLoop = await compare(
+    null,
+    () => {
+      const previous = allowWasmFill(false);
+      try {
+        return fillNormal(buf, new Xoshiro128(1), 0, 1);
+      } finally {
+        allowWasmFill(previous);
+      }
+    },
+    args.runs,
+  );
   results.rawNormals = {
     count: n,
+    fillPath: fillPath(),
     stockPerSec: n / (raw.stockMs / 1000),
     oursPerSec: n / (raw.oursMs / 1000),
+    oursJsLoopPerSec: n / (jsLoop.oursMs / 1000),
     ratio: raw.ratio,
     ...(raw.peers ? { peers: raw.peers.map((r) => ({ ...r, perSec: r.ms === null ? null : n / (r.ms / 1000) })) } : {}),
   };
@@ -337,7 +353,7 @@ async function main() {
     `allocating and touching a fresh 2^24-float32 output (the floor for a 4096x4096 kernel): ${floor.oursMs.toFixed(1)} ms`,
   );
   log(
-    `\nraw normals (2^24): stock ${(results.rawNormals.stockPerSec / 1e6).toFixed(1)} M/s, ours ${(results.rawNormals.oursPerSec / 1e6).toFixed(1)} M/s (${raw.ratio.toFixed(1)}x)`,
+    `\nraw normals (2^24): stock ${(results.rawNormals.stockPerSec / 1e6).toFixed(1)} M/s, ours ${(results.rawNormals.oursPerSec / 1e6).toFixed(1)} M/s (${raw.ratio.toFixed(1)}x; ${results.rawNormals.fillPath} loop; the JavaScript loop: ${(results.rawNormals.oursJsLoopPerSec / 1e6).toFixed(1)} M/s)`,
   );
   for (const r of results.rawNormals.peers ?? [])
     log(

@@ -70,9 +70,11 @@ export { chi1, edgeOfChaos, fixedPoint, lengthMap } from './math/mean_field.js';
 export {
   TRUNCATED_NORMAL_STD,
   fillNormal,
+  fillPath,
   fillTruncatedNormal,
   fillUniform,
   standardNormal,
 } from './sampling/distributions.js';
+export { allowWasmFill } from './sampling/wasm/fill.js';
 export { Xoshiro128, freshSeed, generatorFor } from './sampling/prng.js';
 export { randomOrthogonal } from './sampling/orthogonal.js';

@@ -6,6 +6,7 @@
  */
 import { normalCdf, normalQuantile } from '../math/special.js';
 import type { Xoshiro128 } from './prng.js';
+import { createFillKernels, wasmFillAllowed, type FillKernels } from './wasm/fill.js';
 
 // Math's functions bound once: hot loops here; a global lookup of `Math` is ~20x slower in a vm context (jest).
 const { abs, exp, fround, imul, log, max, min, sqrt } = Math;
@@ -47,6 +48,20 @@ const FN = new Float64Array(LAYERS); // density at each layer edge
   }
 })();
 
+let kernels: FillKernels | null | undefined; // undefined: not built yet
+
+/** The WebAssembly fill loops (same values, faster), or null where they are off or unavailable. */
+function wasmKernels(): FillKernels | null {
+  if (!wasmFillAllowed()) return null;
+  if (kernels === undefined) kernels = createFillKernels({ KN, WN, FN });
+  return kernels;
+}
+
+/** Which loops the fills run: 'wasm' (`wasm/fill.wat`), or 'js' where WebAssembly is off or unavailable. */
+export function fillPath(): 'wasm' | 'js' {
+  return wasmKernels() === null ? 'js' : 'wasm';
+}
+
 /** The rare Ziggurat path: the base layer's tail, or a wedge test against the density. */
 function normalSlowPath(rng: Xoshiro128, hz: number, iz: number): number {
   for (;;) {
@@ -79,7 +94,8 @@ export function standardNormal(rng: Xoshiro128): number {
  * The Ziggurat fill loop shared by the normal and the truncated normal: out[i] = mean + sigma z
  * for standard normal draws z, keeping only lo <= z <= hi. The xoshiro128** step (the same as
  * Xoshiro128.nextInt32) runs inline with the state in locals, about 2.5x faster than a method
- * call per draw; the rare slow path hands the state back to `rng` and takes it again after.
+ * call per draw; the rare slow path hands the state back to `rng` and takes it again after. The WebAssembly
+ * loop (`wasm/fill.wat`) runs the same steps where it is available.
  */
 function fillZiggurat(
   out: Float32Array,
@@ -89,6 +105,11 @@ function fillZiggurat(
   lo: number,
   hi: number,
 ): Float32Array {
+  const wasm = wasmKernels();
+  if (wasm !== null) {
+    wasm.normal(out, rng, mean, sigma, lo, hi);
+    return out;
+  }
   const state = new Int32Array(4);
   rng.saveState(state);
   let s0 = state[0];
@@ -151,6 +172,11 @@ export function fillTruncatedNormal(out: Float32Array, rng: Xoshiro128, mean: nu
 /** Fills `out` with U[low, high) on a grid of 2^24 points. */
 export function fillUniform(out: Float32Array, rng: Xoshiro128, low: number, high: number): Float32Array {
   const width = high - low;
+  const wasm = wasmKernels();
+  if (wasm !== null) {
+    wasm.uniform(out, rng, low, width);
+    return out;
+  }
   const n = out.length;
   for (let i = 0; i < n; i++) out[i] = low + width * rng.nextFloat24();
   return out;

@@ -1,0 +1,103 @@
+import * as path from 'path';
+import * as fs from 'fs';
+import { Xoshiro128 } from '../../src/sampling/prng';
+import {
+  fillNormal,
+  fillPath,
+  fillTruncatedNormal,
+  fillTruncatedNormalBetween,
+  fillUniform,
+} from '../../src/sampling/distributions';
+import { allowWasmFill, createFillKernels } from '../../src/sampling/wasm/fill';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const buildWasm = require('../../scripts/build-wasm.js') as {
+  WAT_SOURCES: string[];
+  compile(watPath: string): Promise<Buffer>;
+  generatedPath(watPath: string): string;
+  render(watPath: string, bytes: Buffer): string;
+};
+
+/** Lengths around the module's 16,384-float chunk, and the empty array. */
+const LENGTHS = [0, 1, 7, 16383, 16384, 16385, 50_000];
+
+type Fill = (out: Float32Array, rng: Xoshiro128) => Float32Array;
+
+const FILLS: Record<string, Fill> = {
+  'normal (mean 0.1, std 0.03)': (out, rng) => fillNormal(out, rng, 0.1, 0.03),
+  'truncated normal (Keras-corrected, +-2 sigma)': (out, rng) => fillTruncatedNormal(out, rng, -0.5, 2),
+  'truncated normal [-0.3, 1.7] sigma (rejection)': (out, rng) => fillTruncatedNormalBetween(out, rng, 1, 3, -0.3, 1.7),
+  'truncated normal [0.5, inf) sigma (rejection)': (out, rng) =>
+    fillTruncatedNormalBetween(out, rng, 0, 1, 0.5, Infinity),
+  'uniform [-0.2, 0.7)': (out, rng) => fillUniform(out, rng, -0.2, 0.7),
+};
+
+/** Runs `fill` with WebAssembly allowed or not; returns the values and the generator's next four outputs. */
+function run(fill: Fill, length: number, seed: number, wasm: boolean): { values: Float32Array; after: number[] } {
+  const previous = allowWasmFill(wasm);
+  try {
+    const rng = new Xoshiro128(seed);
+    const values = fill(new Float32Array(length), rng);
+    return { values, after: [rng.nextInt32(), rng.nextInt32(), rng.nextInt32(), rng.nextInt32()] };
+  } finally {
+    allowWasmFill(previous);
+  }
+}
+
+/** Bit patterns, so that -0 and NaN compare as bits. */
+const bits = (a: Float32Array): Uint32Array => new Uint32Array(a.buffer, a.byteOffset, a.length);
+
+describe('the WebAssembly fill loops (src/sampling/wasm/fill.wat)', () => {
+  it('run in Node, and switch off on request', () => {
+    expect(fillPath()).toBe('wasm');
+    const previous = allowWasmFill(false);
+    expect(fillPath()).toBe('js');
+    allowWasmFill(previous);
+    expect(fillPath()).toBe('wasm');
+  });
+
+  it.each(Object.keys(FILLS))(
+    "give the JavaScript loop's values bit for bit and leave the generator where it does: %s",
+    (name) => {
+      LENGTHS.forEach((length, k) => {
+        const seed = 1000 + 17 * k;
+        const js = run(FILLS[name], length, seed, false);
+        const wasm = run(FILLS[name], length, seed, true);
+        expect(Buffer.from(bits(wasm.values).buffer).equals(Buffer.from(bits(js.values).buffer))).toBe(true);
+        expect(wasm.after).toEqual(js.after);
+      });
+    },
+  );
+
+  it('match over 2^22 normals, where the tail and wedge paths run thousands of times', () => {
+    // The slow path takes about 2.7% of draws, the tail beyond R = 3.44 about 0.03%: ~1,200 tail draws here.
+    const fill = FILLS['normal (mean 0.1, std 0.03)'];
+    const js = run(fill, 1 << 22, 5, false);
+    const wasm = run(fill, 1 << 22, 5, true);
+    let differing = 0;
+    for (let i = 0; i < js.values.length; i++) if (js.values[i] !== wasm.values[i]) differing++;
+    expect(differing).toBe(0);
+    const beyondTail = js.values.filter((v) => Math.abs(v - 0.1) > 3.442619855899 * 0.03).length;
+    expect(beyondTail).toBeGreaterThan(500);
+  });
+
+  it('leave the JavaScript loops in charge where WebAssembly is missing', () => {
+    const global = globalThis as { WebAssembly?: unknown };
+    const saved = global.WebAssembly;
+    delete global.WebAssembly;
+    try {
+      const tables = { KN: new Float64Array(128), WN: new Float64Array(128), FN: new Float64Array(128) };
+      expect(createFillKernels(tables)).toBeNull();
+    } finally {
+      global.WebAssembly = saved;
+    }
+  });
+
+  it('are built from the committed fill.wat (npm run build:wasm is current)', async () => {
+    for (const source of buildWasm.WAT_SOURCES) {
+      const watPath = path.join(__dirname, '..', '..', source);
+      const expected = buildWasm.render(watPath, await buildWasm.compile(watPath));
+      expect(fs.readFileSync(buildWasm.generatedPath(watPath), 'utf8')).toBe(expected);
+    }
+  });
+});
