@@ -1,4 +1,3 @@
-import * as path from 'path';
 import * as fs from 'fs';
 import { Xoshiro128 } from '../../src/sampling/prng';
 import {
@@ -8,14 +7,12 @@ import {
   fillTruncatedNormalBetween,
   fillUniform,
 } from '../../src/sampling/distributions';
-import { allowWasmFill, createFillKernels } from '../../src/sampling/wasm/fill';
+import { allowWasmFill, createFillKernels, fillsInPlace, registerFillHeap } from '../../src/sampling/wasm/fill';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const buildWasm = require('../../scripts/build-wasm.js') as {
-  WAT_SOURCES: string[];
-  compile(watPath: string): Promise<Buffer>;
-  generatedPath(watPath: string): string;
-  render(watPath: string, bytes: Buffer): string;
+  WAT_SOURCES: unknown[];
+  generate(entry: unknown): Promise<{ target: string; text: string }>;
 };
 
 /** Lengths around the module's 16,384-float chunk, and the empty array. */
@@ -94,10 +91,28 @@ describe('the WebAssembly fill loops (src/sampling/wasm/fill.wat)', () => {
   });
 
   it('are built from the committed fill.wat (npm run build:wasm is current)', async () => {
-    for (const source of buildWasm.WAT_SOURCES) {
-      const watPath = path.join(__dirname, '..', '..', source);
-      const expected = buildWasm.render(watPath, await buildWasm.compile(watPath));
-      expect(fs.readFileSync(buildWasm.generatedPath(watPath), 'utf8')).toBe(expected);
+    for (const entry of buildWasm.WAT_SOURCES) {
+      const { target, text } = await buildWasm.generate(entry);
+      expect(fs.readFileSync(target, 'utf8')).toBe(text);
     }
   });
+
+  it.each([false, true])(
+    'write straight into a registered heap (shared: %s) with the same values, the tables where reserved',
+    (shared) => {
+      const memory = new WebAssembly.Memory({ initial: 4, maximum: 8, shared });
+      const tables = 3 * 65536; // the heap's owner reserves the last page here
+      registerFillHeap(memory, () => tables);
+      const out = new Float32Array(memory.buffer, 1024, 40_000); // ends at byte 161,024
+      const guard = new Float32Array(memory.buffer, 1024 + 4 * 40_000, 4);
+      expect(fillsInPlace(out)).toBe(false); // built on first use
+      const fill = FILLS['truncated normal (Keras-corrected, +-2 sigma)'];
+      fill(out, new Xoshiro128(21));
+      expect(fillsInPlace(out)).toBe(true);
+      const js = run(fill, 40_000, 21, false);
+      expect(Buffer.from(bits(out).slice().buffer).equals(Buffer.from(bits(js.values).buffer))).toBe(true);
+      expect(Array.from(guard)).toEqual([0, 0, 0, 0]); // nothing written past the array
+      expect(new Float64Array(memory.buffer, tables, 128).some((v) => v !== 0)).toBe(true);
+    },
+  );
 });

@@ -6,7 +6,7 @@
  * Policy without 'wasm-unsafe-eval'), the JavaScript loops run instead.
  */
 import type { Xoshiro128 } from '../prng.js';
-import { FILL_WASM_BASE64 } from './fill_bytes.js';
+import { FILL_SHARED_WASM_BASE64, FILL_WASM_BASE64 } from './fill_bytes.js';
 
 /** The Ziggurat's tables (`distributions.ts`), 128 layers each. */
 export interface ZigguratTables {
@@ -59,34 +59,45 @@ export function wasmFillAllowed(): boolean {
   return wasmAllowed;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
+const compiled = new Map<string, WebAssembly.Module | null>();
 
-/** fill.wat compiled once (synchronously: 1 KB), or null where WebAssembly is missing or refused. */
-function fillModule(): WebAssembly.Module | null {
-  if (compiled !== undefined) return compiled;
-  compiled = null;
-  if (typeof WebAssembly === 'object' && typeof atob === 'function') {
-    try {
-      compiled = new WebAssembly.Module(Uint8Array.from(atob(FILL_WASM_BASE64), (c) => c.charCodeAt(0)));
-    } catch {
-      // refused (a CSP without 'wasm-unsafe-eval') or unsupported: the JavaScript loops run
+/**
+ * fill.wat compiled once (synchronously: 1.3 KB), for a plain or a shared memory (a threaded tfjs-backend-wasm's
+ * heap); null where WebAssembly is missing or refused.
+ */
+function fillModule(shared = false): WebAssembly.Module | null {
+  const base64 = shared ? FILL_SHARED_WASM_BASE64 : FILL_WASM_BASE64;
+  if (!compiled.has(base64)) {
+    let module: WebAssembly.Module | null = null;
+    if (typeof WebAssembly === 'object' && typeof atob === 'function') {
+      try {
+        module = new WebAssembly.Module(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
+      } catch {
+        // refused (a CSP without 'wasm-unsafe-eval') or unsupported: the JavaScript loops run
+      }
     }
+    compiled.set(base64, module);
   }
-  return compiled;
+  return compiled.get(base64) ?? null;
+}
+
+/** Whether `memory` is shared (its buffer a SharedArrayBuffer). */
+function isShared(memory: WebAssembly.Memory): boolean {
+  return typeof SharedArrayBuffer === 'function' && memory.buffer instanceof SharedArrayBuffer;
 }
 
 /** An instance of fill.wat on `memory`, its tables written at `tables`; null if it cannot link to that memory. */
 function instantiate(memory: WebAssembly.Memory, tables: number, z: ZigguratTables): FillExports | null {
-  const module = fillModule();
+  const module = fillModule(isShared(memory));
   if (module === null) return null;
   let w: FillExports;
   try {
     const imports = { math: { exp: Math.exp, log: Math.log }, env: { memory } };
     w = new WebAssembly.Instance(module, imports).exports as unknown as FillExports;
   } catch {
-    return null; // e.g. a shared (threaded) heap, which this module does not declare
+    return null; // a memory whose limits the module's import does not accept
   }
-  const buffer = memory.buffer;
+  const buffer = memory.buffer as ArrayBuffer;
   new Float64Array(buffer, tables, 128).set(z.KN);
   new Float64Array(buffer, tables + 1024, 128).set(z.WN);
   new Float64Array(buffer, tables + 2048, 128).set(z.FN);
