@@ -20,7 +20,7 @@ console.warn = (...m) => {
 };
 const { Xoshiro128 } = require('../dist/cjs/sampling/prng.js');
 const { fillNormal, fillPath } = require('../dist/cjs/sampling/distributions.js');
-const { allowWasmFill } = require('../dist/cjs/sampling/wasm/fill.js');
+const { allowWasm } = require('../dist/cjs/sampling/wasm/load.js');
 
 const cli = require('../examples/dist/cli_options.js');
 
@@ -328,11 +328,11 @@ async function main() {
   const jsLoop = await compare(
     null,
     () => {
-      const previous = allowWasmFill(false);
+      const previous = allowWasm(false);
       try {
         return fillNormal(buf, new Xoshiro128(1), 0, 1);
       } finally {
-        allowWasmFill(previous);
+        allowWasm(previous);
       }
     },
     args.runs,

@@ -30,6 +30,10 @@ const WAT_SOURCES = [
       },
     ],
   },
+  {
+    source: 'src/sampling/wasm/gemm.wat',
+    builds: [{ constant: 'GEMM_WASM_BASE64', what: 'as written', edit: (t) => t }],
+  },
 ];
 
 function replaceOnce(text, from, to) {
@@ -41,9 +45,9 @@ function replaceOnce(text, from, to) {
 /** The compiled bytes of WebAssembly text. */
 async function compile(name, text) {
   const wabt = await require('wabt')();
-  const module = wabt.parseWat(name, text, { threads: true });
+  const module = wabt.parseWat(name, text, { threads: true, simd: true });
   try {
-    // Validated by this Node's WebAssembly (wabt.js's validate() ignores the threads feature).
+    // Validated by this Node's WebAssembly (wabt.js's validate() ignores the threads and simd features).
     const bytes = Buffer.from(module.toBinary({}).buffer);
     if (!WebAssembly.validate(bytes)) throw new Error(`build-wasm: ${name} does not validate`);
     return bytes;

@@ -75,6 +75,6 @@ export {
   fillUniform,
   standardNormal,
 } from './sampling/distributions.js';
-export { allowWasmFill } from './sampling/wasm/fill.js';
+export { allowWasm } from './sampling/wasm/load.js';
 export { Xoshiro128, freshSeed, generatorFor } from './sampling/prng.js';
 export { randomOrthogonal } from './sampling/orthogonal.js';

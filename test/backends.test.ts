@@ -28,6 +28,8 @@ describe('generation is backend-independent', () => {
     ['heNormal, 60,000 values', () => heNormal({ seed: 3 }), [300, 200]],
     ['heNormal untruncated, 60,000 values', () => heNormal({ seed: 3, distribution: 'normal' }), [300, 200]],
     ['glorotUniform, 60,000 values', () => glorotUniform({ seed: 3 }), [200, 300]],
+    // from 64 columns up: the WY products in WebAssembly, the same code on both backends
+    ['orthogonal 300 x 200', () => orthogonal({ seed: 5, gain: 1.3 }), [300, 200]],
   ];
   for (const [name, make, shape] of cases) {
     it(`${name}: same seed, bitwise-identical weights on cpu and wasm`, async () => {

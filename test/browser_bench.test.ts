@@ -35,6 +35,6 @@ describeBrowser('npm run bench -- --browser', () => {
     for (const c of r?.cases ?? []) expect(c.wasmMs > 0 && c.webglMs > 0).toBe(true);
     // orthogonal: the same reflections, products in float32 on each backend (measured 1e-7 scale; 2e-6 as in Node)
     expect(r?.cases[0].maxDiff).toBeLessThan(2e-6);
-    expect(r?.cases[1].maxDiff).toBe(0); // heNormal: drawn in JS, the same bits on every backend
+    expect(r?.cases[1].maxDiff).toBe(0); // heNormal: drawn by the same kernel on the CPU, the same bits on every backend
   }, 120000);
 });

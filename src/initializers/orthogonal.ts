@@ -27,9 +27,10 @@ export interface OrthogonalOptions extends OptionsOf<typeof SPEC> {}
  * Saxe et al., "Exact solutions to the nonlinear dynamics of learning in deep linear
  * neural networks", ICLR 2014: W = g Q, Q Haar-distributed with orthonormal columns
  * (rows when rows < cols). The shape is flattened to [prod(shape[:-1]), shape[-1]]
- * as Keras does; Q from Householder QR of a Gaussian matrix with sign(diag R) folded in (from 192 x 192 up, on a
- * backend other than the JS cpu backend, the reflections are accumulated in blocks on the backend's matMul: the
- * same draws, the values equal to float32 rounding).
+ * as Keras does; Q from Householder QR of a Gaussian matrix with sign(diag R) folded in. From 64 columns up the
+ * reflections are accumulated in compact WY blocks on WebAssembly SIMD products (the same values on cpu and wasm);
+ * from 192 x 192 up on a GPU backend or tfjs-node, on the backend's matMul. The same draws everywhere, the values
+ * equal to float32 rounding.
  * With `gates: k` the columns split into k blocks [rows, cols / k], each an independent g Q (one per
  * gate of a recurrent kernel, as Flax initializes them), so every gate's recurrent matrix is itself
  * orthogonal; tfjs's gate order is LSTM (i, f, c, o), GRU (z, r, h).
@@ -75,9 +76,8 @@ export class Orthogonal extends ConfiguredInitializer<typeof SPEC> {
   }
 
   /**
-   * g Q as a tensor: from a matrix of 192 x 192 up on a backend other than the JS cpu backend, products on the
-   * backend's matMul (blocked Householder in WY form; equal to the JS kernel's values to float32 rounding), else the
-   * JS kernel's values.
+   * g Q as a tensor: from a matrix of 192 x 192 up on a GPU backend or tfjs-node, products on the backend's matMul
+   * (blocked Householder in WY form; equal to `sample`'s values to float32 rounding), else `sample`'s values.
    */
   override apply(shape: number[], dtype?: tf.DataType): tf.Tensor {
     this.checkDtype(dtype);

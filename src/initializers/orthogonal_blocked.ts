@@ -4,31 +4,14 @@
  * triangular (Schreiber & Van Loan, "A storage-efficient WY representation for products of Householder
  * transformations", SIAM J. Sci. Stat. Comput. 1989; LAPACK's dlarft builds the same T). Backward accumulation
  * puts almost every flop into three products per block, Q <- Q - V (T (V^T Q)), on the trailing rows and columns
- * only: the region a block touches is [[I, 0], [0, Q]] of the region the block after it touched.
+ * only: the region a block touches is [[I, 0], [0, Q]] of the region the block after it touched. The same steps as
+ * `sampling/orthogonal_wy.ts`, whose WebAssembly products serve the cpu and wasm backends; these tensors serve GPU
+ * backends and tfjs-node.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Xoshiro128 } from '../sampling/prng.js';
 import { Reflections, haarReflections } from '../sampling/orthogonal.js';
-
-/** Reflections per block: the products' inner dimension. */
-const BLOCK = 64;
-
-/** T of the block of reflections k0 .. k0 + b: T_tt = tau_t, T[:t, t] = -tau_t T[:t, :t] (V[:, :t]^T v_t), from the Gram G = V^T V. */
-function blockT(gram: Float32Array, tau: Float64Array, k0: number, b: number): Float32Array {
-  const t = new Float64Array(b * b);
-  const z = new Float64Array(b);
-  for (let j = 0; j < b; j++) {
-    const tj = tau[k0 + j];
-    for (let i = 0; i < j; i++) {
-      let s = 0;
-      for (let l = i; l < j; l++) s += t[i * b + l] * gram[l * b + j];
-      z[i] = s;
-    }
-    for (let i = 0; i < j; i++) t[i * b + j] = -tj * z[i];
-    t[j * b + j] = tj;
-  }
-  return Float32Array.from(t);
-}
+import { WY_BLOCK as BLOCK, blockT, wyAvailable } from '../sampling/orthogonal_wy.js';
 
 /** V^T of reflections k0 .. k0 + b on rows k0 .. m: a b x (m - k0) row-major array (zero left of each diagonal). */
 function blockVt(r: Reflections, k0: number, b: number): Float32Array {
@@ -79,15 +62,19 @@ function blockedHaarColumns(m: number, n: number, rng: Xoshiro128, gain: number)
   });
 }
 
-/**
- * Below this many reflections the JS kernel (`randomOrthogonal`) is as fast as the products on any backend; on the
- * JS cpu backend, whose matMul is slower than that kernel, the kernel is used at every size.
- */
+/** Below this many reflections `randomOrthogonal` (JS kernel or WebAssembly products) is as fast as any backend. */
 const MIN_BLOCKED = 192;
 
-/** Whether `orthogonalTensor` runs on the backend's matMul for a rows x cols matrix (else: the JS kernel). */
+/**
+ * Whether `orthogonalTensor` runs on the backend's matMul for a rows x cols matrix. Not on the cpu and wasm
+ * backends where WebAssembly SIMD runs: there `randomOrthogonal`'s own products are faster (1024 x 1024: 80 ms
+ * against XNNPACK's 110 here) and give the same values on both. On GPU backends and tfjs-node, the backend's.
+ */
 export function blockedOnBackend(rows: number, cols: number): boolean {
-  return Math.min(rows, cols) >= MIN_BLOCKED && tf.getBackend() !== 'cpu';
+  if (Math.min(rows, cols) < MIN_BLOCKED) return false;
+  const backend = tf.getBackend();
+  if (backend === 'cpu') return false; // the JS backend's matMul is slower than either of ours
+  return !(backend === 'wasm' && wyAvailable());
 }
 
 /**

@@ -6,7 +6,9 @@
  */
 import { normalCdf, normalQuantile } from '../math/special.js';
 import type { Xoshiro128 } from './prng.js';
-import { createFillKernels, wasmFillAllowed, type FillKernels } from './wasm/fill.js';
+import { createFillKernels, type FillKernels } from './wasm/fill.js';
+import { compileBase64 } from './wasm/load.js';
+import { FILL_WASM_BASE64 } from './wasm/fill_bytes.js';
 
 // Math's functions bound once: hot loops here; a global lookup of `Math` is ~20x slower in a vm context (jest).
 const { abs, exp, fround, imul, log, max, min, sqrt } = Math;
@@ -52,7 +54,7 @@ let kernels: FillKernels | null | undefined; // undefined: not built yet
 
 /** The WebAssembly fill loops (same values, faster), or null where they are off or unavailable. */
 function wasmKernels(): FillKernels | null {
-  if (!wasmFillAllowed()) return null;
+  if (compileBase64(FILL_WASM_BASE64) === null) return null; // switched off (allowWasm) or unavailable
   if (kernels === undefined) kernels = createFillKernels({ KN, WN, FN });
   return kernels;
 }

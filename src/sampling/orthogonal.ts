@@ -9,17 +9,33 @@
  */
 import type { Xoshiro128 } from './prng.js';
 import { standardNormal } from './distributions.js';
+import { wyAvailable, wyHaarColumns } from './orthogonal_wy.js';
+
+/**
+ * From this many columns (min(rows, cols)) up the reflections are accumulated in WY blocks on WebAssembly SIMD
+ * products (`orthogonal_wy.ts`): even with the JS kernel at 64, 2.2x faster at 96, 10x at 1024 (measured here).
+ */
+const WY_MIN = 64;
 
 // Math's functions bound once: hot loops here; a global lookup of `Math` is ~20x slower in a vm context (jest).
 const { max, min, sqrt } = Math;
 
 /**
  * A rows x cols matrix, row-major, with orthonormal columns when rows >= cols and
- * orthonormal rows otherwise (the Keras / Saxe et al. 2014 convention), times `gain`.
+ * orthonormal rows otherwise (the Keras / Saxe et al. 2014 convention), times `gain`. From min(rows, cols) = 64 up
+ * the reflections are accumulated on WebAssembly products (float32; equal to the JS kernel's values to float32
+ * rounding), below that and where WebAssembly is unavailable by the JS kernel (float64, rounded once).
  */
 export function randomOrthogonal(rows: number, cols: number, rng: Xoshiro128, gain: number): Float32Array {
   const m = max(rows, cols);
   const n = min(rows, cols);
+  if (n >= WY_MIN && wyAvailable()) {
+    const q = wyHaarColumns(haarReflections(m, n, rng), gain); // row-major m x n
+    if (rows >= cols) return q;
+    const out = new Float32Array(rows * cols); // Q^T
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[j * cols + i] = q[i * n + j];
+    return out;
+  }
   const q = haarColumns(m, n, rng);
   const out = new Float32Array(rows * cols);
   if (rows >= cols) {

@@ -1,6 +1,7 @@
 /**
- * Orthogonal on the backend's matMul (blocked Householder, compact WY): the same draws as the JS kernel, so the
- * same values to float32 rounding, on wasm; the JS kernel on the cpu backend and for small matrices; no leaks.
+ * Orthogonal on the backend's matMul (blocked Householder, compact WY; the path for GPU backends and tfjs-node, run
+ * here on wasm): the same draws as the JS kernel, so the same values to float32 rounding. On cpu and wasm,
+ * `randomOrthogonal`'s own WebAssembly products run instead, the same values on both backends. No leaks.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -8,6 +9,7 @@ import { orthogonal } from '../../src';
 import { randomOrthogonal } from '../../src/sampling/orthogonal';
 import { blockedOnBackend, orthogonalTensor } from '../../src/initializers/orthogonal_blocked';
 import { Xoshiro128 } from '../../src/sampling/prng';
+import { allowWasm } from '../../src/sampling/wasm/load';
 import { orthogonalityError } from '../records';
 
 // float32 products of length <= 400 and a float32 T: measured differences from the float64 kernel are below 3e-7
@@ -20,29 +22,39 @@ const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
   return d;
 };
 
+/** The JS kernel's values (float64, rounded once), with WebAssembly switched off. */
+function jsKernel(rows: number, cols: number, seed: number, gain: number): Float32Array {
+  const previous = allowWasm(false);
+  try {
+    return randomOrthogonal(rows, cols, new Xoshiro128(seed), gain);
+  } finally {
+    allowWasm(previous);
+  }
+}
+
 beforeAll(async () => {
   await tf.setBackend('wasm');
 });
 
-describe('orthogonalTensor on wasm: blocked products, the JS kernel values to float32 rounding', () => {
+describe('orthogonalTensor (backend matMul) run on wasm: the JS kernel values to float32 rounding', () => {
   it.each([
     [200, 200], // 3 blocks of 64 and one of 8
     [300, 200], // tall: orthonormal columns
     [200, 300], // wide: orthonormal rows (the transpose)
     [256, 256], // blocks of exactly 64
   ])('%i x %i', (rows, cols) => {
-    expect(blockedOnBackend(rows, cols)).toBe(true);
     const before = tf.memory().numTensors;
     const t = orthogonalTensor(rows, cols, new Xoshiro128(4), 1.5);
     expect(t.shape).toEqual([rows, cols]);
     const values = t.dataSync() as Float32Array;
     t.dispose();
     expect(tf.memory().numTensors).toBe(before);
-    expect(maxDiff(values, randomOrthogonal(rows, cols, new Xoshiro128(4), 1.5))).toBeLessThan(ROUNDING * 1.5);
+    expect(maxDiff(values, jsKernel(rows, cols, 4, 1.5))).toBeLessThan(ROUNDING * 1.5);
     expect(orthogonalityError(values, [rows, cols], 1.5)).toBeLessThan(1e-5);
   });
 
-  it('Orthogonal with gates: apply and sample agree bit for bit on wasm, and equal the cpu backend to rounding', async () => {
+  it('Orthogonal with gates: apply and sample agree bit for bit on wasm, and the cpu backend gives the same bits', async () => {
+    expect(blockedOnBackend(240, 240)).toBe(false); // randomOrthogonal's WebAssembly products
     const init = orthogonal({ gates: 2, gain: 2, seed: 9 });
     const before = tf.memory().numTensors;
     const t = init.apply([240, 480]); // two gate blocks of 240 x 240
@@ -54,7 +66,9 @@ describe('orthogonalTensor on wasm: blocked products, the JS kernel values to fl
     await tf.setBackend('cpu');
     try {
       expect(blockedOnBackend(240, 240)).toBe(false);
-      expect(maxDiff(init.sample([240, 480]), applied)).toBeLessThan(2 * ROUNDING);
+      const onCpu = init.apply([240, 480]);
+      expect(Buffer.from((onCpu.dataSync() as Float32Array).buffer).equals(Buffer.from(applied.buffer))).toBe(true);
+      onCpu.dispose();
     } finally {
       await tf.setBackend('wasm');
     }
@@ -67,7 +81,17 @@ describe('orthogonalTensor on wasm: blocked products, the JS kernel values to fl
     }
   });
 
-  it('the JS kernel below 192 reflections', () => {
+  it('the backend matMul on wasm only where WebAssembly is switched off (XNNPACK then beats the JS kernel)', () => {
+    expect(blockedOnBackend(512, 512)).toBe(false);
+    const previous = allowWasm(false);
+    try {
+      expect(blockedOnBackend(512, 512)).toBe(true);
+    } finally {
+      allowWasm(previous);
+    }
+  });
+
+  it('randomOrthogonal below 192 reflections', () => {
     expect(blockedOnBackend(191, 4096)).toBe(false);
     const t = orthogonal({ seed: 3 }).apply([100, 150]);
     const values = t.dataSync();

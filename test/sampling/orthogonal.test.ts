@@ -1,5 +1,6 @@
 import { randomOrthogonal } from '../../src/sampling/orthogonal';
 import { Xoshiro128 } from '../../src/sampling/prng';
+import { allowWasm } from '../../src/sampling/wasm/load';
 import { ksCritical, ksStatistic } from '../helpers';
 import { orthogonalityError } from '../records';
 
@@ -49,5 +50,42 @@ describe('randomOrthogonal (reflections from fresh Gaussian vectors, applied fou
       for (let i = 0; i < 25; i++) sums[i] += q[i] * q[i];
     }
     for (const total of sums) expect(Math.abs(total / 4000 - 0.2)).toBeLessThan(0.02);
+  });
+});
+
+describe('randomOrthogonal on WebAssembly products (compact WY blocks, from 64 columns up)', () => {
+  // The same reflections as the JS kernel; float32 products of length <= 1000 against the kernel's float64: measured
+  // below 4e-7 (1024 x 1024: 3.9e-7), so 2e-6 has 5x room and is 100x below a wrong reflection's effect (~1/sqrt(n)).
+  const ROUNDING = 2e-6;
+
+  /** Values with WebAssembly allowed or not (the JS kernel). */
+  function draw(rows: number, cols: number, seed: number, gain: number, wasm: boolean): Float32Array {
+    const previous = allowWasm(wasm);
+    try {
+      return randomOrthogonal(rows, cols, new Xoshiro128(seed), gain);
+    } finally {
+      allowWasm(previous);
+    }
+  }
+
+  it.each([
+    [64, 64], // one block
+    [65, 64],
+    [200, 200], // 3 blocks of 64 and one of 8
+    [203, 131], // rows and columns padded (to 204 and 136)
+    [131, 203], // wide: the transpose
+    [1000, 130],
+  ])('%i x %i: the JS kernel values to float32 rounding, orthonormal', (rows, cols) => {
+    const wasm = draw(rows, cols, 12, 1.7, true);
+    const js = draw(rows, cols, 12, 1.7, false);
+    let diff = 0;
+    for (let i = 0; i < js.length; i++) diff = Math.max(diff, Math.abs(wasm[i] - js[i]));
+    expect(diff).toBeLessThan(ROUNDING * 1.7);
+    expect(diff).toBeGreaterThan(0); // a different path (float32 products), not the kernel again
+    expect(orthogonalityError(wasm, [rows, cols], 1.7)).toBeLessThan(1e-5);
+  });
+
+  it('below 64 columns the JS kernel runs (bit for bit)', () => {
+    expect(Array.from(draw(500, 63, 3, 1, true))).toEqual(Array.from(draw(500, 63, 3, 1, false)));
   });
 });

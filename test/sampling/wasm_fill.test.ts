@@ -7,7 +7,8 @@ import {
   fillTruncatedNormalBetween,
   fillUniform,
 } from '../../src/sampling/distributions';
-import { allowWasmFill, createFillKernels, fillsInPlace, registerFillHeap } from '../../src/sampling/wasm/fill';
+import { createFillKernels, fillsInPlace, registerFillHeap } from '../../src/sampling/wasm/fill';
+import { allowWasm } from '../../src/sampling/wasm/load';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const buildWasm = require('../../scripts/build-wasm.js') as {
@@ -31,13 +32,13 @@ const FILLS: Record<string, Fill> = {
 
 /** Runs `fill` with WebAssembly allowed or not; returns the values and the generator's next four outputs. */
 function run(fill: Fill, length: number, seed: number, wasm: boolean): { values: Float32Array; after: number[] } {
-  const previous = allowWasmFill(wasm);
+  const previous = allowWasm(wasm);
   try {
     const rng = new Xoshiro128(seed);
     const values = fill(new Float32Array(length), rng);
     return { values, after: [rng.nextInt32(), rng.nextInt32(), rng.nextInt32(), rng.nextInt32()] };
   } finally {
-    allowWasmFill(previous);
+    allowWasm(previous);
   }
 }
 
@@ -47,9 +48,9 @@ const bits = (a: Float32Array): Uint32Array => new Uint32Array(a.buffer, a.byteO
 describe('the WebAssembly fill loops (src/sampling/wasm/fill.wat)', () => {
   it('run in Node, and switch off on request', () => {
     expect(fillPath()).toBe('wasm');
-    const previous = allowWasmFill(false);
+    const previous = allowWasm(false);
     expect(fillPath()).toBe('js');
-    allowWasmFill(previous);
+    allowWasm(previous);
     expect(fillPath()).toBe('wasm');
   });
 

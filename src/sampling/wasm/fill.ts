@@ -7,6 +7,7 @@
  */
 import type { Xoshiro128 } from '../prng.js';
 import { FILL_SHARED_WASM_BASE64, FILL_WASM_BASE64 } from './fill_bytes.js';
+import { compileBase64 } from './load.js';
 
 /** The Ziggurat's tables (`distributions.ts`), 128 layers each. */
 export interface ZigguratTables {
@@ -42,43 +43,9 @@ export const FILL_TABLE_BYTES = 4096;
 const CHUNK = 16384;
 const OWN_CHUNK = 4096;
 
-let wasmAllowed = true;
-
-/**
- * Whether the fills may use WebAssembly (default true); returns the previous setting. Both paths give the same
- * values, so this only changes speed: tests use it to compare them.
- */
-export function allowWasmFill(allowed: boolean): boolean {
-  const previous = wasmAllowed;
-  wasmAllowed = allowed;
-  return previous;
-}
-
-/** Whether `allowWasmFill` currently allows WebAssembly. */
-export function wasmFillAllowed(): boolean {
-  return wasmAllowed;
-}
-
-const compiled = new Map<string, WebAssembly.Module | null>();
-
-/**
- * fill.wat compiled once (synchronously: 1.3 KB), for a plain or a shared memory (a threaded tfjs-backend-wasm's
- * heap); null where WebAssembly is missing or refused.
- */
+/** fill.wat compiled for a plain or a shared memory (a threaded tfjs-backend-wasm's heap); null where unavailable. */
 function fillModule(shared = false): WebAssembly.Module | null {
-  const base64 = shared ? FILL_SHARED_WASM_BASE64 : FILL_WASM_BASE64;
-  if (!compiled.has(base64)) {
-    let module: WebAssembly.Module | null = null;
-    if (typeof WebAssembly === 'object' && typeof atob === 'function') {
-      try {
-        module = new WebAssembly.Module(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
-      } catch {
-        // refused (a CSP without 'wasm-unsafe-eval') or unsupported: the JavaScript loops run
-      }
-    }
-    compiled.set(base64, module);
-  }
-  return compiled.get(base64) ?? null;
+  return compileBase64(shared ? FILL_SHARED_WASM_BASE64 : FILL_WASM_BASE64);
 }
 
 /** Whether `memory` is shared (its buffer a SharedArrayBuffer). */
