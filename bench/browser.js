@@ -85,7 +85,8 @@ async function browserCases({ runs, log, cases: list = CASES }) {
       const maxDiff = await page.evaluate(([k, s, bs]) => window.maxDiff(k, s, bs), [kind, n, BACKENDS]);
       cases.push({ name: `${kind} ${n}x${n}`, wasmMs: median(times.wasm), webglMs: median(times.webgl), maxDiff });
     }
-    return { renderer, wasmThreads, cases };
+    const wasmInPlace = await page.evaluate(() => window.wasmFillsInPlace());
+    return { renderer, wasmThreads, wasmInPlace, cases };
   } finally {
     await browser.close();
     server.close();

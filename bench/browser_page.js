@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { heNormal, orthogonal } from 'tfjs-initializers';
+import { fillsInPlace } from 'tfjs-initializers/internals';
 
 setWasmPaths('./');
 
@@ -41,4 +42,13 @@ window.maxDiff = async (kind, n, backends) => {
   let d = 0;
   for (let i = 0; i < values[0].length; i++) d = Math.max(d, Math.abs(values[0][i] - values[1][i]));
   return d;
+};
+
+/** Whether the wasm backend's draws are written straight into its heap (threaded builds: a shared memory). */
+window.wasmFillsInPlace = async () => {
+  await tf.setBackend('wasm');
+  heNormal({ seed: 1 }).apply([8, 8]).dispose();
+  const w = tf.backend().wasm;
+  const memory = (w.asm && w.asm.memory) || w.wasmMemory;
+  return memory instanceof WebAssembly.Memory && fillsInPlace(new Float32Array(memory.buffer, 0, 4));
 };

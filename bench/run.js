@@ -364,7 +364,9 @@ async function main() {
     const b = await browserCases({ runs: Math.min(args.runs, 3), log });
     if (b) {
       results.browser = b;
-      log(`\nheadless Chromium: WebGL renderer ${b.renderer}; wasm threads ${b.wasmThreads ? 'on' : 'off'}`);
+      log(
+        `\nheadless Chromium: WebGL renderer ${b.renderer}; wasm threads ${b.wasmThreads ? 'on' : 'off'}; draws written into the wasm heap in place: ${b.wasmInPlace ? 'yes' : 'no'}`,
+      );
       log('| case | wasm ms | webgl ms | wasm/webgl | max abs difference of the values |');
       log('|---|---:|---:|---:|---:|');
       for (const c of b.cases)

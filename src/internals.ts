@@ -76,5 +76,6 @@ export {
   standardNormal,
 } from './sampling/distributions.js';
 export { allowWasm } from './sampling/wasm/load.js';
+export { fillsInPlace } from './sampling/wasm/fill.js';
 export { Xoshiro128, freshSeed, generatorFor } from './sampling/prng.js';
 export { randomOrthogonal } from './sampling/orthogonal.js';

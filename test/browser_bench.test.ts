@@ -15,6 +15,7 @@ const describeBrowser = available ? describe : describe.skip;
 const { browserCases } = require('../bench/browser.js') as {
   browserCases(o: { runs: number; log: (m: string) => void; cases: Array<[string, number]> }): Promise<{
     renderer: string | null;
+    wasmInPlace: boolean;
     cases: Array<{ name: string; wasmMs: number; webglMs: number; maxDiff: number }>;
   } | null>;
 };
@@ -35,6 +36,8 @@ describeBrowser('npm run bench -- --browser', () => {
     for (const c of r?.cases ?? []) expect(c.wasmMs > 0 && c.webglMs > 0).toBe(true);
     // orthogonal: the same reflections, products in float32 on each backend (measured 1e-7 scale; 2e-6 as in Node)
     expect(r?.cases[0].maxDiff).toBeLessThan(2e-6);
+    // the threaded wasm backend's heap is a shared memory: the fill module's shared build writes into it in place
+    expect(r?.wasmInPlace).toBe(true);
     expect(r?.cases[1].maxDiff).toBe(0); // heNormal: drawn by the same kernel on the CPU, the same bits on every backend
   }, 120000);
 });

@@ -8,13 +8,14 @@ import { FILL_TABLE_BYTES, registerFillHeap } from '../sampling/wasm/fill.js';
 
 /**
  * What this module needs of tfjs-backend-wasm's backend (4.x: `makeOutput`, `typedArrayFromHeap`; its Emscripten
- * module's `asm.memory` and `_malloc` let the fill loops write into the heap).
+ * module's memory, `asm.memory` or in the threaded build `wasmMemory`, and `_malloc` let the fill loops write into
+ * the heap).
  */
 interface HeapBackend {
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
   disposeData(dataId: object): boolean;
-  wasm?: { asm?: { memory?: unknown }; _malloc?: (bytes: number) => number };
+  wasm?: { asm?: { memory?: unknown }; wasmMemory?: unknown; _malloc?: (bytes: number) => number };
 }
 
 /** The active backend, if it is wasm and lets a kernel fill its heap. */
@@ -22,7 +23,7 @@ function heapBackend(): HeapBackend | null {
   if (tf.getBackend() !== 'wasm') return null;
   const b = tf.backend() as unknown as Partial<HeapBackend>;
   if (typeof b.makeOutput !== 'function' || typeof b.typedArrayFromHeap !== 'function') return null;
-  const memory = b.wasm?.asm?.memory;
+  const memory = b.wasm?.asm?.memory ?? b.wasm?.wasmMemory;
   const malloc = b.wasm?._malloc;
   if (typeof WebAssembly === 'object' && memory instanceof WebAssembly.Memory && typeof malloc === 'function') {
     registerFillHeap(memory, () => malloc(FILL_TABLE_BYTES)); // once per heap: later calls find it registered
