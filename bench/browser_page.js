@@ -1,3 +1,4 @@
+/* global WebAssembly */
 // The browser bench's page (bundled by bench/browser.js): times this package's initializers on a tfjs backend.
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
