@@ -49,6 +49,8 @@ interface GemmExports {
 }
 
 const PAGE = 65536;
+/** Floats added to each row stride past its multiple of 8 (see accumulate). */
+const PAD = 16;
 /** Above this, the memory is let go after the call instead of kept for the next (it never shrinks). */
 const KEEP_BYTES = 64 * 1024 * 1024;
 
@@ -87,52 +89,56 @@ export function wyHaarColumns(r: Reflections, gain: number): Float32Array {
   const mp = roundUp(m, 4); // rows of Q, padded with zero rows
   const np = roundUp(n, 8); // columns of Q, padded with zero columns
   const bp = WY_BLOCK;
-  // byte offsets: Q (mp x np), V^T (bp x mp), V (mp x bp), W and W2 (bp x np), T and G (bp x bp)
-  const at = { q: 0, vt: 4 * mp * np, v: 0, w: 0, w2: 0, t: 0, g: 0, end: 0 };
-  at.v = at.vt + 4 * bp * mp;
-  at.w = at.v + 4 * mp * bp;
-  at.w2 = at.w + 4 * bp * np;
-  at.t = at.w2 + 4 * bp * np;
-  at.g = at.t + 4 * bp * bp;
-  at.end = at.g + 4 * bp * bp;
+  // Row strides (floats), each PAD past a multiple of 8: a power-of-two stride puts a panel's rows in one cache set
+  // (measured: 1024 x 1024 x 64 at 11.8 GFLOP/s with stride 1024, 29.6 with 1040).
+  const ldq = np + PAD; // Q, W and W2
+  const ldvt = mp + PAD; // V^T
+  const ldb = bp + PAD; // V, T and G
+  const at = { q: 0, vt: 0, v: 0, w: 0, w2: 0, t: 0, g: 0, end: 0 }; // byte offsets
+  at.vt = at.q + 4 * mp * ldq;
+  at.v = at.vt + 4 * bp * ldvt;
+  at.w = at.v + 4 * mp * ldb;
+  at.w2 = at.w + 4 * bp * ldq;
+  at.t = at.w2 + 4 * bp * ldq;
+  at.g = at.t + 4 * bp * ldb;
+  at.end = at.g + 4 * bp * ldb;
   const instance = gemmWith(at.end);
   if (instance === null) throw new Error('wyHaarColumns: WebAssembly is unavailable (check wyAvailable first)');
   const { memory, w } = instance;
   try {
     const f = new Float32Array(memory.buffer, 0, at.end / 4);
-    f.fill(0, 0, mp * np);
-    for (let i = 0; i < n; i++) f[i * np + i] = 1; // Q = [I; 0]
-    const vt = at.vt / 4;
-    const v = at.v / 4;
+    f.fill(0, 0, mp * ldq);
+    for (let i = 0; i < n; i++) f[i * ldq + i] = 1; // Q = [I; 0]
+    const [vt, v, g, t] = [at.vt / 4, at.v / 4, at.g / 4, at.t / 4];
     for (let k0 = Math.floor((n - 1) / bp) * bp; k0 >= 0; k0 -= bp) {
       const b = Math.min(bp, n - k0);
       const lenp = mp - k0; // rows k0.. of Q (a multiple of 4: k0 is of 64)
       const cols = np - k0; // columns k0.. of Q (a multiple of 8)
       // V^T (bp x lenp) and V (lenp x bp): reflection k0 + t on rows k0 + t .. m; zero elsewhere and past b
-      f.fill(0, vt, vt + bp * lenp);
-      f.fill(0, v, v + lenp * bp);
-      for (let t = 0; t < b; t++) {
-        const from = (k0 + t) * m + k0;
-        for (let i = t; i < m - k0; i++) {
+      f.fill(0, vt, vt + bp * ldvt);
+      f.fill(0, v, v + lenp * ldb);
+      for (let j = 0; j < b; j++) {
+        const from = (k0 + j) * m + k0;
+        for (let i = j; i < m - k0; i++) {
           const x = r.v[from + i];
-          f[vt + t * lenp + i] = x;
-          f[v + i * bp + t] = x;
+          f[vt + j * ldvt + i] = x;
+          f[v + i * ldb + j] = x;
         }
       }
-      w.gemm(bp, bp, lenp, at.vt, lenp, at.v, bp, at.g, bp, 0); // G = V^T V
+      w.gemm(bp, bp, lenp, at.vt, ldvt, at.v, ldb, at.g, ldb, 0); // G = V^T V
       const gram = new Float32Array(b * b);
-      for (let i = 0; i < b; i++) for (let j = 0; j < b; j++) gram[i * b + j] = f[at.g / 4 + i * bp + j];
-      const t = blockT(gram, r.tau, k0, b);
-      f.fill(0, at.t / 4, at.t / 4 + bp * bp);
-      for (let i = 0; i < b; i++) for (let j = 0; j < b; j++) f[at.t / 4 + i * bp + j] = t[i * b + j];
-      const region = 4 * (k0 * np + k0);
-      w.gemm(bp, cols, lenp, at.vt, lenp, region, np, at.w, np, 0); // W = V^T Q
-      w.gemm(bp, cols, bp, at.t, bp, at.w, np, at.w2, np, 0); // W2 = T W
-      w.gemm(lenp, cols, bp, at.v, bp, at.w2, np, region, np, 1); // Q -= V W2
+      for (let i = 0; i < b; i++) for (let j = 0; j < b; j++) gram[i * b + j] = f[g + i * ldb + j];
+      const tb = blockT(gram, r.tau, k0, b);
+      f.fill(0, t, t + bp * ldb);
+      for (let i = 0; i < b; i++) for (let j = 0; j < b; j++) f[t + i * ldb + j] = tb[i * b + j];
+      const region = 4 * (k0 * ldq + k0);
+      w.gemm(bp, cols, lenp, at.vt, ldvt, region, ldq, at.w, ldq, 0); // W = V^T Q
+      w.gemm(bp, cols, bp, at.t, ldb, at.w, ldq, at.w2, ldq, 0); // W2 = T W
+      w.gemm(lenp, cols, bp, at.v, ldb, at.w2, ldq, region, ldq, 1); // Q -= V W2
     }
     const out = new Float32Array(m * n);
     const scale = Float32Array.from(r.sign, (s) => s * gain);
-    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[i * n + j] = f[i * np + j] * scale[j];
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[i * n + j] = f[i * ldq + j] * scale[j];
     return out;
   } finally {
     if (memory.buffer.byteLength > KEEP_BYTES) kept = null;
