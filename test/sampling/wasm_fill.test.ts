@@ -25,6 +25,10 @@ const FILLS: Record<string, Fill> = {
   'normal (mean 0.1, std 0.03)': (out, rng) => fillNormal(out, rng, 0.1, 0.03),
   'truncated normal (Keras-corrected, +-2 sigma)': (out, rng) => fillTruncatedNormal(out, rng, -0.5, 2),
   'truncated normal [-0.3, 1.7] sigma (rejection)': (out, rng) => fillTruncatedNormalBetween(out, rng, 1, 3, -0.3, 1.7),
+  'truncated normal [-1.5, 1.5] sigma (rejection)': (out, rng) =>
+    fillTruncatedNormalBetween(out, rng, 0.2, 0.7, -1.5, 1.5),
+  'truncated normal [-0.5, 0.5] sigma (rejection, 62% of draws dropped)': (out, rng) =>
+    fillTruncatedNormalBetween(out, rng, 0, 1, -0.5, 0.5),
   'truncated normal [0.5, inf) sigma (rejection)': (out, rng) =>
     fillTruncatedNormalBetween(out, rng, 0, 1, 0.5, Infinity),
   'uniform [-0.2, 0.7)': (out, rng) => fillUniform(out, rng, -0.2, 0.7),
@@ -77,6 +81,16 @@ describe('the WebAssembly fill loops (src/sampling/wasm/fill.wat)', () => {
     expect(differing).toBe(0);
     const beyondTail = js.values.filter((v) => Math.abs(v - 0.1) > 3.442619855899 * 0.03).length;
     expect(beyondTail).toBeGreaterThan(500);
+  });
+
+  it('match over 2^22 truncated normals (+-2 sigma), where ~200,000 draws fall outside the bound', () => {
+    const fill = FILLS['truncated normal (Keras-corrected, +-2 sigma)'];
+    const js = run(fill, 1 << 22, 6, false);
+    const wasm = run(fill, 1 << 22, 6, true);
+    let differing = 0;
+    for (let i = 0; i < js.values.length; i++) if (js.values[i] !== wasm.values[i]) differing++;
+    expect(differing).toBe(0);
+    expect(wasm.after).toEqual(js.after);
   });
 
   it('leave the JavaScript loops in charge where WebAssembly is missing', () => {
