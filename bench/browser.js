@@ -51,9 +51,10 @@ function buildPage() {
 }
 
 /**
- * Runs the cases ([kind, n] pairs); resolves to { renderer, wasmThreads, cases: [{ name, wasmMs, webglMs, maxDiff }] }
- * (maxDiff: the largest |wasm - webgl| of the same seed's values), or null (with a one-line note through `log`)
- * when Chromium is not there.
+ * Runs the cases ([kind, n] pairs); resolves to
+ * { renderer, wasmThreads, wasmInPlace, cases: [{ name, wasmMs, webglMs, maxDiff }] } (maxDiff: the largest
+ * |wasm - webgl| of the same seed's values; wasmInPlace: whether draws are written straight into the wasm heap),
+ * or null (with a one-line note through `log`) when Chromium is not there.
  */
 async function browserCases({ runs, log, cases: list = CASES }) {
   const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

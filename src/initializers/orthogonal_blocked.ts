@@ -67,7 +67,7 @@ const MIN_BLOCKED = 192;
 
 /**
  * Whether `orthogonalTensor` runs on the backend's matMul for a rows x cols matrix. Not on the cpu and wasm
- * backends where WebAssembly SIMD runs: there `randomOrthogonal`'s own products are faster (1024 x 1024: 80 ms
+ * backends where WebAssembly SIMD runs: there `randomOrthogonal`'s own products are faster (1024 x 1024: 71 ms
  * against XNNPACK's 110 here) and give the same values on both. On GPU backends and tfjs-node, the backend's.
  */
 export function blockedOnBackend(rows: number, cols: number): boolean {

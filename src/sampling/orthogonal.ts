@@ -29,14 +29,15 @@ const { max, min, sqrt } = Math;
 export function randomOrthogonal(rows: number, cols: number, rng: Xoshiro128, gain: number): Float32Array {
   const m = max(rows, cols);
   const n = min(rows, cols);
-  if (n >= WY_MIN && wyAvailable()) {
-    const q = wyHaarColumns(haarReflections(m, n, rng), gain); // row-major m x n
-    if (rows >= cols) return q;
+  const reflections = haarReflections(m, n, rng);
+  const wy = n >= WY_MIN && wyAvailable() ? wyHaarColumns(reflections, gain) : null; // row-major m x n
+  if (wy !== null) {
+    if (rows >= cols) return wy;
     const out = new Float32Array(rows * cols); // Q^T
-    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[j * cols + i] = q[i * n + j];
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[j * cols + i] = wy[i * n + j];
     return out;
   }
-  const q = haarColumns(m, n, rng);
+  const q = haarColumns(reflections);
   const out = new Float32Array(rows * cols);
   if (rows >= cols) {
     // out[i][j] = Q[i][j]: transpose column-major Q into row-major.
@@ -100,8 +101,8 @@ export function haarReflections(m: number, n: number, rng: Xoshiro128): Reflecti
  * Q = H_0 ... H_{n-1} [I; 0] diag(s), H_k = I - tau_k v_k v_k^T the reflection that QR would use on a
  * fresh Gaussian column x_k (rows k..m), and s_k the sign of R's k-th diagonal entry.
  */
-function haarColumns(m: number, n: number, rng: Xoshiro128): Float64Array {
-  const { v, tau, sign } = haarReflections(m, n, rng);
+function haarColumns(r: Reflections): Float64Array {
+  const { m, n, v, tau, sign } = r;
   // Backward accumulation, Q = H_0 (H_1 (... H_{n-1} [I; 0])). Column j is e_j until a reflection with
   // k <= j reaches it (v_k is zero above row k), so H_k only needs columns j >= k. Reflections go four at a
   // time: one pass over a column takes the four dot products, one more applies all four updates.

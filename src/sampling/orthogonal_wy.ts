@@ -5,8 +5,9 @@
  * builds the same T from the block's Gram matrix). Backward accumulation on Q = [I; 0] puts almost every flop into
  * three products per block, Q[k0:, k0:] -= V (T (V^T Q[k0:, k0:])): the block's reflections act on rows k0.. only,
  * and the columns before k0 are still e_j there. Here the products run on `wasm/gemm.wat` (f32x4, 4 x 8 blocks) in
- * a WebAssembly memory of this module's own, for where no tfjs backend's matMul is faster than that (the JS cpu
- * backend); `initializers/orthogonal_blocked.ts` runs the same steps on a backend's matMul.
+ * a WebAssembly memory of this module's own: `randomOrthogonal` uses it from 64 columns up, on every backend where
+ * no tfjs matMul beats it (cpu and wasm); `initializers/orthogonal_blocked.ts` runs the same steps on a GPU
+ * backend's or tfjs-node's matMul.
  */
 import type { Reflections } from './orthogonal.js';
 import { GEMM_WASM_BASE64 } from './wasm/gemm_bytes.js';
@@ -52,24 +53,32 @@ const PAGE = 65536;
 /** Floats added to each row stride past its multiple of 8 (see accumulate). */
 const PAD = 16;
 /** Above this, the memory is let go after the call instead of kept for the next (it never shrinks). */
-const KEEP_BYTES = 64 * 1024 * 1024;
+const KEEP_BYTES = 32 * 1024 * 1024;
 
 let kept: { memory: WebAssembly.Memory; w: GemmExports } | null = null;
 
-/** An instance of gemm.wat on a memory of at least `bytes`; null where WebAssembly (with SIMD) is unavailable. */
+/**
+ * An instance of gemm.wat on a memory of at least `bytes`; null where WebAssembly (with SIMD) is unavailable or the
+ * memory cannot be had (the caller then takes the JS kernel).
+ */
 function gemmWith(bytes: number): { memory: WebAssembly.Memory; w: GemmExports } | null {
   const module = compileBase64(GEMM_WASM_BASE64);
   if (module === null) return null;
   const pages = Math.ceil(bytes / PAGE);
-  if (kept !== null && kept.memory.buffer.byteLength >= bytes) return kept;
-  if (kept !== null) {
-    kept.memory.grow(pages - kept.memory.buffer.byteLength / PAGE);
+  try {
+    if (kept !== null && kept.memory.buffer.byteLength < bytes) {
+      kept.memory.grow(pages - kept.memory.buffer.byteLength / PAGE);
+    }
+    if (kept === null) {
+      const memory = new WebAssembly.Memory({ initial: pages });
+      const w = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as GemmExports;
+      kept = { memory, w };
+    }
     return kept;
+  } catch {
+    kept = null; // RangeError: out of memory (or address space); let a smaller call start afresh
+    return null;
   }
-  const memory = new WebAssembly.Memory({ initial: pages });
-  const w = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as GemmExports;
-  kept = { memory, w };
-  return kept;
 }
 
 const roundUp = (x: number, to: number): number => Math.ceil(x / to) * to;
@@ -82,9 +91,9 @@ export function wyAvailable(): boolean {
 /**
  * The first n columns (m >= n) of Q = H_0 ... H_{n-1} [I; 0] for the reflections `r` (m x n), times diag(sign)
  * and `gain`: row-major m x n, float32 products (equal to the JS kernel's float64 values to float32 rounding, not
- * bit for bit). Call only where `wyAvailable()`.
+ * bit for bit). Null where WebAssembly with SIMD is unavailable or its memory cannot be allocated.
  */
-export function wyHaarColumns(r: Reflections, gain: number): Float32Array {
+export function wyHaarColumns(r: Reflections, gain: number): Float32Array | null {
   const { m, n } = r;
   const mp = roundUp(m, 4); // rows of Q, padded with zero rows
   const np = roundUp(n, 8); // columns of Q, padded with zero columns
@@ -103,7 +112,7 @@ export function wyHaarColumns(r: Reflections, gain: number): Float32Array {
   at.g = at.t + 4 * bp * ldb;
   at.end = at.g + 4 * bp * ldb;
   const instance = gemmWith(at.end);
-  if (instance === null) throw new Error('wyHaarColumns: WebAssembly is unavailable (check wyAvailable first)');
+  if (instance === null) return null;
   const { memory, w } = instance;
   try {
     const f = new Float32Array(memory.buffer, 0, at.end / 4);

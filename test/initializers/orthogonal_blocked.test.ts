@@ -81,6 +81,30 @@ describe('orthogonalTensor (backend matMul) run on wasm: the JS kernel values to
     }
   });
 
+  it('Orthogonal with gates on the backend matMul (WebAssembly off): apply and sample agree bit for bit', () => {
+    const previous = allowWasm(false);
+    try {
+      expect(blockedOnBackend(240, 240)).toBe(true);
+      const init = orthogonal({ gates: 2, gain: 2, seed: 9 });
+      const before = tf.memory().numTensors;
+      const t = init.apply([240, 480]); // two gate blocks, concatenated in a tidy
+      const applied = t.dataSync() as Float32Array;
+      t.dispose();
+      const sampled = init.sample([240, 480]);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(Array.from(sampled)).toEqual(Array.from(applied));
+      for (let g = 0; g < 2; g++) {
+        const block = Float32Array.from(
+          { length: 240 * 240 },
+          (_, i) => applied[Math.floor(i / 240) * 480 + g * 240 + (i % 240)],
+        );
+        expect(orthogonalityError(block, [240, 240], 2)).toBeLessThan(1e-5);
+      }
+    } finally {
+      allowWasm(previous);
+    }
+  });
+
   it('the backend matMul on wasm only where WebAssembly is switched off (XNNPACK then beats the JS kernel)', () => {
     expect(blockedOnBackend(512, 512)).toBe(false);
     const previous = allowWasm(false);

@@ -89,3 +89,30 @@ describe('randomOrthogonal on WebAssembly products (compact WY blocks, from 64 c
     expect(Array.from(draw(500, 63, 3, 1, true))).toEqual(Array.from(draw(500, 63, 3, 1, false)));
   });
 });
+
+describe('randomOrthogonal when the WebAssembly memory cannot grow', () => {
+  it('falls back to the JS kernel on the same reflections (bit for bit), and recovers after', () => {
+    const rows = 1200; // more memory than any case above asked for (the products' memory only grows)
+    const cols = 400;
+    randomOrthogonal(64, 64, new Xoshiro128(1), 1); // the products' memory exists
+    const grow = WebAssembly.Memory.prototype.grow;
+    WebAssembly.Memory.prototype.grow = () => {
+      throw new RangeError('WebAssembly.Memory.grow(): Maximum memory size exceeded');
+    };
+    let fallback: Float32Array;
+    try {
+      fallback = randomOrthogonal(rows, cols, new Xoshiro128(8), 1);
+    } finally {
+      WebAssembly.Memory.prototype.grow = grow;
+    }
+    const previous = allowWasm(false);
+    const js = randomOrthogonal(rows, cols, new Xoshiro128(8), 1);
+    allowWasm(previous);
+    expect(Buffer.from(fallback.buffer).equals(Buffer.from(js.buffer))).toBe(true);
+    const again = randomOrthogonal(rows, cols, new Xoshiro128(8), 1); // the products again
+    let diff = 0;
+    for (let i = 0; i < js.length; i++) diff = Math.max(diff, Math.abs(again[i] - js[i]));
+    expect(diff).toBeGreaterThan(0);
+    expect(diff).toBeLessThan(2e-6);
+  });
+});

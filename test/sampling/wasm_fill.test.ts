@@ -79,6 +79,7 @@ describe('the WebAssembly fill loops (src/sampling/wasm/fill.wat)', () => {
     let differing = 0;
     for (let i = 0; i < js.values.length; i++) if (js.values[i] !== wasm.values[i]) differing++;
     expect(differing).toBe(0);
+    expect(wasm.after).toEqual(js.after);
     const beyondTail = js.values.filter((v) => Math.abs(v - 0.1) > 3.442619855899 * 0.03).length;
     expect(beyondTail).toBeGreaterThan(500);
   });
@@ -110,6 +111,15 @@ describe('the WebAssembly fill loops (src/sampling/wasm/fill.wat)', () => {
       const { target, text } = await buildWasm.generate(entry);
       expect(fs.readFileSync(target, 'utf8')).toBe(text);
     }
+  });
+
+  it('do not register a heap whose reservation failed (malloc returned 0)', () => {
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    registerFillHeap(memory, () => 0);
+    const out = new Float32Array(memory.buffer, 64, 100);
+    fillNormal(out, new Xoshiro128(1), 0, 1);
+    expect(fillsInPlace(out)).toBe(false);
+    expect(new Float64Array(memory.buffer, 0, 8).every((v) => v === 0)).toBe(true); // no tables written at 0
   });
 
   it.each([false, true])(

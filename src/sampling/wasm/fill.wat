@@ -3,7 +3,7 @@
 ;; Compiled by `npm run build:wasm` (scripts/build-wasm.js) into fill_bytes.ts; a test checks the bytes are current.
 ;;
 ;; The memory is imported: the module's own small one (fill.ts copies each chunk out of it), or the heap of
-;; tfjs-backend-wasm, where the kernels write straight into a tensor. The tables take 3.5 KiB at $tables
+;; tfjs-backend-wasm, where the kernels write straight into a tensor. The tables take 4 KiB at $tables
 ;; (setTables), which fill.ts writes once:
 ;;   +0     KN f64[128]  |hz| below KN[i]: accept at once (used by the slow path, as in JavaScript)
 ;;   +1024  WN f64[128]  int32 -> x in layer i
