@@ -7,8 +7,7 @@
 import { normalCdf, normalQuantile } from '../math/special.js';
 import type { Xoshiro128 } from './prng.js';
 import { createFillKernels, type FillKernels } from './wasm/fill.js';
-import { compileBase64 } from './wasm/load.js';
-import { FILL_WASM_BASE64 } from './wasm/fill_bytes.js';
+import { wasmAllowed } from './wasm/load.js';
 
 // Math's functions bound once: hot loops here; a global lookup of `Math` is ~20x slower in a vm context (jest).
 const { abs, exp, fround, imul, log, max, min, sqrt } = Math;
@@ -54,7 +53,7 @@ let kernels: FillKernels | null | undefined; // undefined: not built yet
 
 /** The WebAssembly fill loops (same values, faster), or null where they are off or unavailable. */
 function wasmKernels(): FillKernels | null {
-  if (compileBase64(FILL_WASM_BASE64) === null) return null; // switched off (allowWasm) or unavailable
+  if (!wasmAllowed()) return null; // switched off (allowWasm); createFillKernels says null where unavailable
   if (kernels === undefined) kernels = createFillKernels({ KN, WN, FN });
   return kernels;
 }

@@ -71,27 +71,26 @@ describe('the WebAssembly fill loops (src/sampling/wasm/fill.wat)', () => {
     },
   );
 
-  it('match over 2^22 normals, where the tail and wedge paths run thousands of times', () => {
-    // The slow path takes about 2.7% of draws, the tail beyond R = 3.44 about 0.03%: ~1,200 tail draws here.
-    const fill = FILLS['normal (mean 0.1, std 0.03)'];
-    const js = run(fill, 1 << 22, 5, false);
-    const wasm = run(fill, 1 << 22, 5, true);
+  /** Fills 2^22 values on both paths; expects the same bits and the same generator state; returns the values. */
+  function expectSameOver2To22(fill: Fill, seed: number): Float32Array {
+    const js = run(fill, 1 << 22, seed, false);
+    const wasm = run(fill, 1 << 22, seed, true);
     let differing = 0;
     for (let i = 0; i < js.values.length; i++) if (js.values[i] !== wasm.values[i]) differing++;
     expect(differing).toBe(0);
     expect(wasm.after).toEqual(js.after);
-    const beyondTail = js.values.filter((v) => Math.abs(v - 0.1) > 3.442619855899 * 0.03).length;
+    return js.values;
+  }
+
+  it('match over 2^22 normals, where the tail and wedge paths run thousands of times', () => {
+    // The slow path takes about 2.7% of draws, the tail beyond R = 3.44 about 0.03%: ~1,200 tail draws here.
+    const values = expectSameOver2To22(FILLS['normal (mean 0.1, std 0.03)'], 5);
+    const beyondTail = values.filter((v) => Math.abs(v - 0.1) > 3.442619855899 * 0.03).length;
     expect(beyondTail).toBeGreaterThan(500);
   });
 
   it('match over 2^22 truncated normals (+-2 sigma), where ~200,000 draws fall outside the bound', () => {
-    const fill = FILLS['truncated normal (Keras-corrected, +-2 sigma)'];
-    const js = run(fill, 1 << 22, 6, false);
-    const wasm = run(fill, 1 << 22, 6, true);
-    let differing = 0;
-    for (let i = 0; i < js.values.length; i++) if (js.values[i] !== wasm.values[i]) differing++;
-    expect(differing).toBe(0);
-    expect(wasm.after).toEqual(js.after);
+    expectSameOver2To22(FILLS['truncated normal (Keras-corrected, +-2 sigma)'], 6);
   });
 
   it('leave the JavaScript loops in charge where WebAssembly is missing', () => {

@@ -105,9 +105,14 @@ export function registerFillHeap(memory: WebAssembly.Memory, reserve: () => numb
   heaps.push({ memory, tables });
 }
 
+/** The registered heap that `out` views, if any. */
+function heapOf(out: Float32Array): Heap | undefined {
+  return heaps.find((h) => h.memory.buffer === out.buffer);
+}
+
 /** The kernels of the registered heap that `out` views (built on first use), or null. */
 function heapKernels(out: Float32Array, tables: ZigguratTables): FillExports | null {
-  const heap = heaps.find((h) => h.memory.buffer === out.buffer);
+  const heap = heapOf(out);
   if (heap === undefined) return null;
   if (heap.kernels === undefined) heap.kernels = instantiate(heap.memory, heap.tables, tables);
   return heap.kernels;
@@ -115,8 +120,8 @@ function heapKernels(out: Float32Array, tables: ZigguratTables): FillExports | n
 
 /** Whether a fill of `out` writes straight into it (it views a registered heap whose kernels are built). */
 export function fillsInPlace(out: Float32Array): boolean {
-  const heap = heaps.find((h) => h.memory.buffer === out.buffer);
-  return heap !== undefined && heap.kernels !== undefined && heap.kernels !== null;
+  const kernels = heapOf(out)?.kernels;
+  return kernels !== undefined && kernels !== null;
 }
 
 /** Hands the generator's state to the module, runs `body`, and takes the state back (also if it throws). */

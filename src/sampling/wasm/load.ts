@@ -6,7 +6,7 @@
 
 const compiled = new Map<string, WebAssembly.Module | null>();
 
-let wasmAllowed = true;
+let wasmSwitchedOn = true;
 
 /**
  * Whether the sampling kernels may use WebAssembly (default true); returns the previous setting. Off, every kernel
@@ -14,14 +14,19 @@ let wasmAllowed = true;
  * `orthogonal` give the JS kernel's (equal to float32 rounding). Tests use it to compare the paths.
  */
 export function allowWasm(allowed: boolean): boolean {
-  const previous = wasmAllowed;
-  wasmAllowed = allowed;
+  const previous = wasmSwitchedOn;
+  wasmSwitchedOn = allowed;
   return previous;
+}
+
+/** Whether `allowWasm` currently allows WebAssembly. */
+export function wasmAllowed(): boolean {
+  return wasmSwitchedOn;
 }
 
 /** The module whose bytes `base64` holds, or null where WebAssembly cannot compile it here (or is switched off). */
 export function compileBase64(base64: string): WebAssembly.Module | null {
-  if (!wasmAllowed) return null;
+  if (!wasmSwitchedOn) return null;
   if (!compiled.has(base64)) {
     let module: WebAssembly.Module | null = null;
     if (typeof WebAssembly === 'object' && typeof atob === 'function') {
